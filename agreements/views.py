@@ -1,0 +1,118 @@
+"""HTML pages for partners."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from agreements import services
+from agreements.filters import PartnerFilter
+from agreements.forms import PartnerForm
+from agreements.selectors import (
+    can_create_partner,
+    can_edit_partner,
+    partner_for_user,
+    partner_list,
+    partners_visible_to,
+)
+from config.errors import StaleVersionError
+from config.history import history_entries
+from config.roles import reads_everything
+from config.views import role_required
+
+PAGE_SIZE = 50
+
+
+@role_required
+def partner_list_page(request: HttpRequest) -> HttpResponse:
+    partner_filter = PartnerFilter(request.GET, queryset=partner_list(request.user))
+    partners = partner_filter.qs if partner_filter.is_valid() else partner_list(request.user)
+    page = Paginator(partners, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filter": partner_filter,
+        "page": page,
+        "query": query.urlencode(),
+        "can_create": can_create_partner(request.user),
+        "portfolio_only": not reads_everything(request.user),
+    }
+    template = "agreements/_partner_table.html" if request.htmx else "agreements/partner_list.html"
+    return render(request, template, context)
+
+
+@role_required
+def partner_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
+    partner = partner_for_user(request.user, pk)
+    context = {
+        "partner": partner,
+        "agencies": partners_visible_to(request.user).filter(parent=partner).order_by("name"),
+        "liaison_officers": partner.liaison_officers.order_by("last_name", "username"),
+        "history": history_entries(partner),
+        "can_edit": can_edit_partner(request.user, partner),
+    }
+    return render(request, "agreements/partner_detail.html", context)
+
+
+@role_required
+@require_http_methods(["GET", "POST"])
+def partner_create_page(request: HttpRequest) -> HttpResponse:
+    if not can_create_partner(request.user):
+        raise PermissionDenied("Only administrators and liaison officers create partners.")
+    form = PartnerForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            partner = services.partner_create(by=request.user, **form.partner_changes())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Partner “{partner}” created.")
+            return redirect("partner-detail", pk=partner.pk)
+    return render(request, "agreements/partner_form.html", {"form": form, "partner": None})
+
+
+@role_required
+@require_http_methods(["GET", "POST"])
+def partner_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
+    partner = partner_for_user(request.user, pk, write=True)
+    form = PartnerForm(request.POST or None, instance=partner, user=request.user)
+    stale_values: dict[str, str] = {}
+    if request.method == "POST" and form.is_valid():
+        based_on = form.cleaned_data.get("version") or 0
+        try:
+            services.partner_update(
+                partner=partner_for_user(request.user, pk, write=True),
+                by=request.user,
+                version=based_on,
+                **form.partner_changes(),
+            )
+        except StaleVersionError as error:
+            messages.error(request, error.message)
+            stale_values = {
+                form.fields[name].label or name: _shown(form, name)
+                for name in form.changed_data
+                if name != "version"
+            }
+            fresh = partner_for_user(request.user, pk, write=True)
+            form = PartnerForm(instance=fresh, user=request.user)
+            partner = fresh
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Changes saved.")
+            return redirect("partner-detail", pk=pk)
+    context = {"form": form, "partner": partner, "stale_values": stale_values}
+    return render(request, "agreements/partner_form.html", context)
+
+
+def _shown(form: PartnerForm, name: str) -> str:
+    value = form.cleaned_data.get(name)
+    if hasattr(value, "all"):
+        return ", ".join(str(v) for v in value) or "—"
+    field = form.fields[name]
+    choices = dict(getattr(field, "choices", []) or [])
+    return str(choices.get(value, value) if value not in (None, "") else "—")

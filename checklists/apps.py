@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class ChecklistsConfig(AppConfig):
+    """Interoperability checklists: template library, assessments, scores and gap reports."""
+
+    name = "checklists"
+    verbose_name = "Interoperability checklists"
+    default_auto_field = "django.db.models.BigAutoField"

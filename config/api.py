@@ -1,0 +1,122 @@
+"""API conventions every endpoint follows: role check, pagination, errors, schema, history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from drf_spectacular.openapi import AutoSchema
+from rest_framework import exceptions, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from config.errors import DomainError, StaleVersionError
+
+
+def _django_validation_to_dict(error: DjangoValidationError) -> dict[str, Any]:
+    if hasattr(error, "error_dict"):
+        result: dict[str, Any] = {}
+        for name, errors in error.message_dict.items():
+            result["non_field_errors" if name == "__all__" else name] = list(errors)
+        return result
+    return {"non_field_errors": list(error.messages)}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler, plus the domain's exceptions: 409 for a stale version, 400 otherwise."""
+    if isinstance(exc, StaleVersionError):
+        body: dict[str, Any] = {
+            "detail": exc.message,
+            "code": "stale_version",
+            "current_version": exc.current,
+        }
+        current = context.get("current_representation")
+        view = context.get("view")
+        if view is not None and hasattr(view, "current_representation"):
+            current = view.current_representation()
+        if current is not None:
+            body["current"] = current
+        return Response(body, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, DomainError):
+        return Response(exc.as_dict(), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DjangoValidationError):
+        return Response(_django_validation_to_dict(exc), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound("Not found.")
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    return drf_exception_handler(exc, context)
+
+
+class VersionedUpdateSerializerMixin(serializers.Serializer):
+    """Updates must say which version they were based on."""
+
+    version = serializers.IntegerField(
+        min_value=1,
+        help_text="The version this change is based on, as last read. A stale one answers 409.",
+    )
+
+
+class FieldChangeSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    label = serializers.CharField()
+    old = serializers.CharField()
+    new = serializers.CharField()
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    by = serializers.CharField()
+    action = serializers.ChoiceField(choices=["created", "changed", "deleted"])
+    version = serializers.IntegerField(allow_null=True)
+    changes = FieldChangeSerializer(many=True)
+
+
+_DETAIL = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}, "code": {"type": "string"}},
+    "required": ["detail"],
+}
+_VALIDATION = {
+    "type": "object",
+    "description": "Field name (or `non_field_errors`) → list of messages; or `detail`.",
+    "additionalProperties": True,
+}
+_CONFLICT = {
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string"},
+        "code": {"type": "string", "enum": ["stale_version"]},
+        "current_version": {"type": "integer", "nullable": True},
+        "current": {"type": "object", "additionalProperties": True},
+    },
+    "required": ["detail", "current_version"],
+}
+
+
+class AccordAutoSchema(AutoSchema):
+    """Documents the error answers every endpoint can give, so clients can rely on them."""
+
+    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+        responses = super()._get_response_bodies(direction)
+        errors: dict[str, tuple[dict[str, Any], str]] = {
+            "401": (_DETAIL, "Not signed in."),
+            "403": (_DETAIL, "Signed in without the role or the right to do this."),
+        }
+        has_input = self.method in {"POST", "PUT", "PATCH"}
+        has_filters = self.method == "GET" and bool(self.get_filter_backends())
+        if has_input or has_filters:
+            errors["400"] = (_VALIDATION, "Invalid input; each field says what is wrong.")
+        if "{" in self.path or has_filters:
+            errors["404"] = (_DETAIL, "No such record visible to you (or no such page).")
+        if self.method in {"PUT", "PATCH"}:
+            errors["409"] = (_CONFLICT, "Based on a stale version; `current` is the record now.")
+        for code, (schema, description) in errors.items():
+            if code not in responses:
+                responses[code] = {
+                    "content": {"application/json": {"schema": schema}},
+                    "description": description,
+                }
+        return responses

@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class ConfigConfig(AppConfig):
+    """Cross-cutting pieces every domain app reuses: roles, versions, audit history, API."""
+
+    name = "config"
+    label = "accord"
+    verbose_name = "Accord"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,27 @@
+"""The Celery application and the whole beat schedule, in code.
+
+django-celery-beat does not support Django 6.1, and schedules that users edit (reminder rules,
+report subscriptions) are rows of Accord's own models which the periodic tasks read, so the
+fixed cadence of the periodic tasks themselves lives here.
+"""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("accord")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    # Lets operators (and the health page) see that a worker and beat are alive.
+    "worker-heartbeat": {
+        "task": "config.tasks.record_heartbeat",
+        "schedule": crontab(minute="*"),
+    },
+}

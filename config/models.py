@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django.db import models
+
+
+class WorkerHeartbeat(models.Model):
+    """The last time a Celery worker ran the beat-scheduled heartbeat; one row per worker host."""
+
+    hostname = models.CharField(max_length=255, unique=True)
+    beat_at = models.DateTimeField(help_text="When beat scheduled the heartbeat task.")
+    seen_at = models.DateTimeField(help_text="When a worker ran it.")
+
+    class Meta:
+        ordering = ["-seen_at"]
+
+    def __str__(self) -> str:
+        return f"{self.hostname} at {self.seen_at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,57 @@
+"""Roles are Django groups; administrators are staff users."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+AnyUser = AbstractBaseUser | AnonymousUser
+
+
+class Role(StrEnum):
+    LIAISON_OFFICER = "liaison_officer"
+    LEGAL_ADVISOR = "legal_advisor"
+    MANAGER = "manager"
+
+
+ROLE_LABELS = {
+    Role.LIAISON_OFFICER: "Liaison officer",
+    Role.LEGAL_ADVISOR: "Legal advisor",
+    Role.MANAGER: "Manager",
+}
+
+
+def user_roles(user: AnyUser) -> frozenset[str]:
+    """The user's role names, cached on the user object for the request."""
+    if not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_accord_roles", None)
+    if cached is None:
+        cached = frozenset(user.groups.values_list("name", flat=True)) & set(Role)
+        user._accord_roles = cached
+    return cached
+
+
+def has_role(user: AnyUser, role: Role) -> bool:
+    return role in user_roles(user)
+
+
+def is_administrator(user: AnyUser) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_staff)
+
+
+def has_any_role(user: AnyUser) -> bool:
+    return is_administrator(user) or bool(user_roles(user))
+
+
+def reads_everything(user: AnyUser) -> bool:
+    """Administrators, legal advisors and managers read every partner; LOs their portfolio."""
+    return is_administrator(user) or bool(user_roles(user) & {Role.LEGAL_ADVISOR, Role.MANAGER})
+
+
+def role_labels(user: AnyUser) -> list[str]:
+    labels = [ROLE_LABELS[Role(name)] for name in sorted(user_roles(user))]
+    if is_administrator(user):
+        labels.insert(0, "Administrator")
+    return labels

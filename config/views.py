@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+
+from config.models import WorkerHeartbeat
+from config.roles import has_any_role
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("login")
+    return redirect("partner-list")
+
+
+def health(request: HttpRequest) -> JsonResponse:
+    """For load balancers and operators: database reachable, and when a worker was last seen."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        database = "ok"
+    except Exception as error:  # noqa: BLE001 - reported, not swallowed: it is the answer
+        database = f"error: {error.__class__.__name__}"
+    heartbeat = WorkerHeartbeat.objects.order_by("-seen_at").first() if database == "ok" else None
+    stale_after = timedelta(seconds=settings.ACCORD_HEARTBEAT_STALE_AFTER_SECONDS)
+    worker = {
+        "last_seen": heartbeat.seen_at.isoformat() if heartbeat else None,
+        "fresh": bool(heartbeat and timezone.now() - heartbeat.seen_at <= stale_after),
+    }
+    return JsonResponse(
+        {"database": database, "worker": worker},
+        status=200 if database == "ok" else 503,
+    )
+
+
+def role_required[F](view: F) -> F:
+    """Signed in, and holding a role in Accord (or an administrator); else 403."""
+
+    @login_required
+    @wraps(view)  # type: ignore[arg-type]
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not has_any_role(request.user):
+            raise PermissionDenied(
+                "Your account has no role in Accord; ask an administrator to assign one."
+            )
+        return view(request, *args, **kwargs)  # type: ignore[operator]
+
+    return wrapper  # type: ignore[return-value]

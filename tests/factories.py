@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from typing import Any
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from agreements.models import Partner
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@accord.test")
+
+    @factory.post_generation
+    def password(self, create: bool, extracted: str | None, **kwargs: Any) -> None:
+        self.set_password(extracted or PASSWORD)
+        if create:
+            self.save()
+
+    @factory.post_generation
+    def roles(self, create: bool, extracted: list[str] | None, **kwargs: Any) -> None:
+        for role in extracted or []:
+            self.groups.add(Group.objects.get(name=role))
+
+
+class PartnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Partner
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Partner nation {n}")
+    kind = Partner.Kind.NATION
+    country_code = "CO"
+    region = Partner.Region.SOUTH_AMERICA
+    status = Partner.Status.ACTIVE
+
+    @factory.post_generation
+    def liaison_officers(self, create: bool, extracted: list | None, **kwargs: Any) -> None:
+        if create and extracted:
+            self.liaison_officers.set(extracted)
