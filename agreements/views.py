@@ -5,13 +5,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from agreements import services
 from agreements.filters import PartnerFilter
 from agreements.forms import PartnerForm
+from agreements.models import Partner
 from agreements.selectors import (
     can_create_partner,
     can_edit_partner,
@@ -29,8 +30,11 @@ PAGE_SIZE = 50
 
 @role_required
 def partner_list_page(request: HttpRequest) -> HttpResponse:
-    partner_filter = PartnerFilter(request.GET, queryset=partner_list(request.user))
-    partners = partner_filter.qs if partner_filter.is_valid() else partner_list(request.user)
+    partner_filter = PartnerFilter(
+        _without_blanks(request.GET), queryset=partner_list(request.user)
+    )
+    # An invalid filter shows its errors over an empty table, never an unfiltered one.
+    partners = partner_filter.qs if partner_filter.is_valid() else Partner.objects.none()
     page = Paginator(partners, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -107,6 +111,16 @@ def partner_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("partner-detail", pk=pk)
     context = {"form": form, "partner": partner, "stale_values": stale_values}
     return render(request, "agreements/partner_form.html", context)
+
+
+def _without_blanks(query: QueryDict) -> QueryDict:
+    """A select's "any" option sends an empty value: that means no filter, not a bad one."""
+    cleaned = QueryDict(mutable=True)
+    for key, values in query.lists():
+        kept = [value for value in values if value.strip()]
+        if kept:
+            cleaned.setlist(key, kept)
+    return cleaned
 
 
 def _shown(form: PartnerForm, name: str) -> str:

@@ -1,0 +1,94 @@
+"""The liaison officer's path through the UI, in headless Chromium against a live server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from tests.factories import PASSWORD
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture
+def page(live_server) -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        context = browser.new_context(base_url=live_server.url)
+        context.set_default_timeout(15_000)
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+            browser.close()
+
+
+@pytest.mark.browser
+def test_the_liaison_officer_signs_in_edits_a_partner_and_sees_it_in_the_history(
+    personas, page
+) -> None:
+    expect = playwright_api.expect
+    page.goto("/")
+    page.get_by_label("Username").fill("maria")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page.get_by_role("heading", name="My partners")).to_be_visible()
+    table = page.locator("table.list")
+    expect(table.get_by_role("link", name="Colombia", exact=True)).to_be_visible()
+    expect(table.get_by_role("link", name="Colombian Navy")).to_be_visible()
+    expect(table).not_to_contain_text("Panama")
+
+    # The search narrows the table in place (HTMX), without a page load.
+    page.get_by_label("Search partners").fill("navy")
+    expect(table.get_by_role("link", name="Colombia", exact=True)).to_have_count(0)
+    expect(table.get_by_role("link", name="Colombian Navy")).to_be_visible()
+    page.get_by_label("Search partners").fill("")
+
+    page.get_by_role("link", name="Colombia", exact=True).click()
+    page.get_by_role("link", name="Edit").click()
+    page.get_by_label("Status").select_option("suspended")
+    page.get_by_label("Notes").fill("Cooperation paused after the 2026 review.")
+    page.get_by_role("button", name="Save changes").click()
+
+    expect(page.get_by_text("Changes saved.")).to_be_visible()
+    history = page.locator("#history")
+    newest = history.locator(".history-entry").first
+    expect(newest).to_contain_text("María Ortega (maria)")
+    expect(newest.locator("tr", has_text="Status")).to_contain_text("Active")
+    expect(newest.locator("tr", has_text="Status")).to_contain_text("Suspended")
+    expect(newest.locator("tr", has_text="Notes")).to_contain_text(
+        "Cooperation paused after the 2026 review."
+    )
+    page.screenshot(path=str(_screenshot_dir() / "lo-partner-history.png"), full_page=True)
+
+    # Another portfolio's partner is not there, even by address.
+    response = page.goto(f"/partners/{personas.panama.pk}/")
+    assert response is not None and response.status == 404
+
+
+def _screenshot_dir() -> Path:
+    folder = settings.VAR_DIR / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
