@@ -5,17 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from agreements import services
-from agreements.filters import ActivityTypeFilter, PartnerFilter
+from agreements.filters import ActivityTypeFilter, PartnerFilter, UserFilter
 from agreements.models import ActivityType, Partner
 from agreements.selectors import (
-    liaison_officer_candidates,
     partner_for_user,
     partner_list,
     partners_visible_to,
@@ -23,7 +22,6 @@ from agreements.selectors import (
 from config.api import HistoryEntrySerializer
 from config.history import history_entries
 from config.permissions import IsAdministratorOrReadOnly
-from config.roles import Role
 
 User = get_user_model()
 
@@ -43,7 +41,9 @@ class PartnerSerializer(serializers.ModelSerializer):
     """A partner as read."""
 
     country_name = serializers.CharField(read_only=True, allow_null=True)
-    parent_name = serializers.CharField(source="parent.name", read_only=True, default=None)
+    parent_name = serializers.CharField(
+        source="parent.name", read_only=True, default=None, allow_null=True
+    )
     liaison_officers = UserSummarySerializer(many=True, read_only=True)
 
     class Meta:
@@ -128,7 +128,6 @@ class PartnerViewSet(
     """
 
     filterset_class = PartnerFilter
-    search_fields = ["name", "short_name"]
     ordering_fields = ["name", "kind", "region", "status", "updated_at"]
 
     def get_queryset(self) -> Any:
@@ -227,7 +226,6 @@ class ActivityTypeViewSet(
 
     queryset = ActivityType.objects.all()
     filterset_class = ActivityTypeFilter
-    search_fields = ["code", "name"]
     ordering_fields = ["name", "code"]
 
     def get_permissions(self) -> list[permissions.BasePermission]:
@@ -275,27 +273,8 @@ class UserViewSet(viewsets.ReadOnlyModelViewSet):
     """People in Accord; `?role=liaison_officer` lists those who can hold a portfolio."""
 
     serializer_class = UserSummarySerializer
-    filterset_class = None
-    search_fields = ["username", "first_name", "last_name"]
+    filterset_class = UserFilter
     ordering_fields = ["username", "last_name"]
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("role", enum=[r.value for r in Role], required=False),
-        ]
-    )
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
-
     def get_queryset(self) -> Any:
-        queryset = User.objects.filter(is_active=True).order_by("username")
-        role = self.request.query_params.get("role")
-        if role is None:
-            return queryset
-        if role not in {r.value for r in Role}:
-            raise serializers.ValidationError(
-                {"role": [f"Unknown role “{role}”; use one of {', '.join(Role)}."]}
-            )
-        if role == Role.LIAISON_OFFICER:
-            return liaison_officer_candidates()
-        return queryset.filter(groups__name=role).distinct()
+        return User.objects.filter(is_active=True).order_by("username")

@@ -47,7 +47,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.NotFound("Not found.")
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(response.data, list):
+        # Every error body is an object, so clients can read it one way.
+        response.data = {"non_field_errors": response.data}
+    return response
 
 
 class VersionedUpdateSerializerMixin(serializers.Serializer):
@@ -109,6 +113,8 @@ class AccordAutoSchema(AutoSchema):
         has_filters = self.method == "GET" and bool(self.get_filter_backends())
         if has_input or has_filters:
             errors["400"] = (_VALIDATION, "Invalid input; each field says what is wrong.")
+        if has_input:
+            errors["415"] = (_DETAIL, "The body is not JSON (`Content-Type: application/json`).")
         if "{" in self.path or has_filters:
             errors["404"] = (_DETAIL, "No such record visible to you (or no such page).")
         if self.method in {"PUT", "PATCH"}:

@@ -7,6 +7,7 @@ from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -19,6 +20,7 @@ class ObtainTokenView(ObtainAuthToken):
     """Exchange a username and password for your API token (the same token every time)."""
 
     permission_classes = ()
+    parser_classes = [JSONParser]
     serializer_class = AuthTokenSerializer
 
     @extend_schema(request=AuthTokenSerializer, responses={200: TokenSerializer}, auth=[])

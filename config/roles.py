@@ -14,6 +14,10 @@ class Role(StrEnum):
     LEGAL_ADVISOR = "legal_advisor"
     MANAGER = "manager"
 
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
 
 ROLE_LABELS = {
     Role.LIAISON_OFFICER: "Liaison officer",

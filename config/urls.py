@@ -11,6 +11,7 @@ from config import views
 from config.api_auth import ObtainTokenView
 
 router = DefaultRouter()
+router.include_format_suffixes = False
 router.register("partners", PartnerViewSet, basename="partner")
 router.register("activity-types", ActivityTypeViewSet, basename="activity-type")
 router.register("users", UserViewSet, basename="user")
@@ -27,3 +28,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("agreements.urls")),
 ]
+
+handler404 = "config.views.not_found"

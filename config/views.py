@@ -10,6 +10,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.views.defaults import page_not_found
 
 from config.models import WorkerHeartbeat
 from config.roles import has_any_role
@@ -54,3 +55,10 @@ def role_required[F](view: F) -> F:
         return view(request, *args, **kwargs)  # type: ignore[operator]
 
     return wrapper  # type: ignore[return-value]
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """API addresses answer 404 in JSON like every other API error; pages get the HTML page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)
