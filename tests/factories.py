@@ -30,8 +30,9 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def roles(self, create: bool, extracted: list[str] | None, **kwargs: Any) -> None:
+        # get_or_create: a transactional test before this one may have flushed the seeded groups.
         for role in extracted or []:
-            self.groups.add(Group.objects.get(name=role))
+            self.groups.add(Group.objects.get_or_create(name=role)[0])
 
 
 class PartnerFactory(factory.django.DjangoModelFactory):

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from agreements.models import Partner
+
+
+@pytest.mark.django_db
+def test_quickstart_prepares_demo_data_and_prints_a_login_per_role() -> None:
+    out = io.StringIO()
+    call_command("quickstart", "--no-serve", stdout=out)
+    printed = out.getvalue()
+    for username, role in [
+        ("liaison", "liaison officer"),
+        ("legal", "legal advisor"),
+        ("manager", "manager"),
+        ("admin", "administrator"),
+    ]:
+        assert username in printed and role in printed
+    assert "accord-demo-2026" in printed
+    liaison = get_user_model().objects.get(username="liaison")
+    assert liaison.check_password("accord-demo-2026")
+    jamaica = Partner.objects.get(name="Jamaica")
+    assert liaison in jamaica.liaison_officers.all()
+    coast_guard = Partner.objects.get(short_name="JDF CG")
+    assert coast_guard.parent == jamaica and coast_guard.country_code == "JM"
+    assert Partner.objects.filter(short_name__in=["NATO", "UNODC", "INTERPOL"]).count() == 3
+
+
+@pytest.mark.django_db
+def test_running_quickstart_twice_duplicates_nothing() -> None:
+    call_command("quickstart", "--no-serve", stdout=io.StringIO())
+    counts = (Partner.objects.count(), get_user_model().objects.count(), Partner.history.count())
+    out = io.StringIO()
+    call_command("quickstart", "--no-serve", stdout=out)
+    assert (
+        Partner.objects.count(),
+        get_user_model().objects.count(),
+        Partner.history.count(),
+    ) == counts
+    assert "0 demo partners added" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_a_demo_user_who_changed_their_password_keeps_it() -> None:
+    call_command("quickstart", "--no-serve", stdout=io.StringIO())
+    legal = get_user_model().objects.get(username="legal")
+    legal.set_password("a-better-password-of-my-own")
+    legal.save()
+    out = io.StringIO()
+    call_command("quickstart", "--no-serve", stdout=out)
+    legal.refresh_from_db()
+    assert legal.check_password("a-better-password-of-my-own")
+    assert "(changed)" in out.getvalue()
