@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
-from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -19,8 +18,7 @@ from agreements.selectors import (
     partner_list,
     partners_visible_to,
 )
-from config.api import HistoryEntrySerializer
-from config.history import history_entries
+from config.api import HistoryEntrySerializer, HistoryMixin
 from config.permissions import IsAdministratorOrReadOnly
 
 User = get_user_model()
@@ -116,6 +114,7 @@ class PartnerUpdateSerializer(PartnerInputSerializer):
 
 
 class PartnerViewSet(
+    HistoryMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -184,14 +183,6 @@ class PartnerViewSet(
         kwargs["partial"] = True
         return self.update(request, *args, **kwargs)
 
-    @extend_schema(responses={200: HistoryEntrySerializer(many=True)}, filters=False)
-    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
-    def history(self, request: Request, pk: str | None = None) -> Response:
-        """Every change to this partner: who, when, which fields, old and new values."""
-        partner = self.get_object()
-        entries = history_entries(partner)
-        return Response(HistoryEntrySerializer(entries, many=True).data)
-
     def _read(self, partner: Partner) -> dict[str, Any]:
         fresh = partner_list(self.request.user).get(pk=partner.pk)
         return PartnerSerializer(fresh, context=self.get_serializer_context()).data
@@ -215,6 +206,7 @@ class ActivityTypeUpdateSerializer(serializers.ModelSerializer):
 
 
 class ActivityTypeViewSet(
+    HistoryMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

@@ -8,11 +8,15 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from config.errors import DomainError, StaleVersionError
+from config.history import history_entries
 
 
 def _django_validation_to_dict(error: DjangoValidationError) -> dict[str, Any]:
@@ -126,3 +130,15 @@ class AccordAutoSchema(AutoSchema):
                     "description": description,
                 }
         return responses
+
+
+class HistoryMixin:
+    """Adds `GET …/{id}/history/` to a viewset: the audit history of the record, newest first.
+    The record is fetched with the viewset's own `get_object()`, so scoping is the same."""
+
+    @extend_schema(responses={200: HistoryEntrySerializer(many=True)}, filters=False)
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def history(self, request: Request, pk: str | None = None) -> Response:
+        """Every change to this record: who, when, which fields, old and new values."""
+        record = self.get_object()  # type: ignore[attr-defined]
+        return Response(HistoryEntrySerializer(history_entries(record), many=True).data)

@@ -1,23 +1,23 @@
 """The audit history every audited model shares: who changed what, when, from what to what.
 
 Records come from django-simple-history (a snapshot per save and per many-to-many change).
-This module turns snapshots into readable entries. Snapshots one user wrote within a few
-seconds of each other (a form saving fields and then its many-to-many list) are folded into one
-entry, so one edit reads as one change.
+This module turns snapshots into readable entries. A many-to-many change does not move the
+record's version, so a snapshot with the same version and user as the one before it is the second
+half of the same edit (a form saving its fields and then its list of liaison officers): the two
+are folded into one entry, so one edit reads as one change.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.db import models
 
 # Bookkeeping columns a reader does not care about.
 IGNORED_FIELDS = frozenset({"version", "created_at", "updated_at", "id"})
-FOLD_WINDOW = timedelta(seconds=5)
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 
 
@@ -121,9 +121,10 @@ def history_entries(instance: models.Model) -> list[HistoryEntry]:
         folds = (
             current is not None
             and last is not None
-            and record.history_user_id == last.history_user_id
             and record.history_type == "~"
-            and record.history_date - last.history_date <= FOLD_WINDOW
+            and record.history_user_id == last.history_user_id
+            and getattr(record, "version", None) is not None
+            and record.version == last.version
         )
         if not folds:
             base = last

@@ -55,3 +55,14 @@ def test_a_duplicate_activity_type_names_the_field(personas, api) -> None:
     response = client.post(URL, {"code": "port-security", "name": "Another"})
     assert response.status_code == 400
     assert "code" in response.json()
+
+
+def test_an_activity_types_history_shows_the_rename(personas, api) -> None:
+    client = api(personas.admin)
+    created = client.post(URL, {"code": "port-security", "name": "Port security"}).json()
+    client.patch(f"{URL}{created['id']}/", {"name": "Harbour security", "version": 1})
+    history = client.get(f"{URL}{created['id']}/history/").json()
+    assert history[0]["changes"] == [
+        {"field": "name", "label": "Name", "old": "Port security", "new": "Harbour security"}
+    ]
+    assert history[0]["by"].endswith("(root)")
