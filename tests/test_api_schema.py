@@ -80,3 +80,12 @@ def test_the_api_keeps_to_its_schema_and_never_fails_with_a_server_error(
         except Exception as failure:  # noqa: BLE001 - collected and reported below
             failures.append(f"{operation.method.upper()} {operation.path}: {failure}")
     assert not failures, "\n\n".join(failures)
+
+
+def test_the_interactive_docs_load_nothing_from_other_hosts(client, admin_token: str) -> None:
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.get(username="schema-admin"))
+    html = client.get("/api/docs/").content.decode()
+    assert "swagger-ui" in html
+    assert "//cdn." not in html and "https://" not in html
