@@ -26,3 +26,16 @@ def validate_country_code(value: str) -> None:
             code="unknown_country_code",
             params={"value": value},
         )
+
+
+def validate_language_code(value: str) -> None:
+    code = (value or "").strip().lower()
+    found = None
+    if len(code) == 2:
+        found = pycountry.languages.get(alpha_2=code)
+    elif len(code) == 3:
+        found = pycountry.languages.get(alpha_3=code)
+    if found is None:
+        raise ValidationError(
+            {"language": [f"“{value}” is not an ISO 639 language code (e.g. en, es, fr)."]}
+        )

@@ -256,3 +256,5 @@ LOGGING = {
 # --- Accord ----------------------------------------------------------------------------------
 ACCORD_API_MAX_PAGE_SIZE = 500
 ACCORD_HEARTBEAT_STALE_AFTER_SECONDS = env_int("ACCORD_HEARTBEAT_STALE_AFTER_SECONDS", 180)
+ACCORD_DOCUMENT_MAX_BYTES = env_int("ACCORD_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
+ACCORD_IMPORT_MAX_BYTES = env_int("ACCORD_IMPORT_MAX_BYTES", 5 * 1024 * 1024, minimum=1)

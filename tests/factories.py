@@ -6,7 +6,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from agreements.models import Partner
+from agreements.models import ActivityType, Agreement, AgreementParty, Partner
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -50,3 +50,30 @@ class PartnerFactory(factory.django.DjangoModelFactory):
     def liaison_officers(self, create: bool, extracted: list | None, **kwargs: Any) -> None:
         if create and extracted:
             self.liaison_officers.set(extracted)
+
+
+def activity(code: str) -> ActivityType:
+    """A seeded activity type (re-created if a transactional test flushed the seed)."""
+    name = code.replace("-", " ").capitalize()
+    return ActivityType.objects.get_or_create(code=code, defaults={"name": name})[0]
+
+
+class AgreementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Agreement
+        skip_postgeneration_save = True
+
+    reference = factory.Sequence(lambda n: f"MOU-TST-2024-{n:04d}")
+    title = factory.Sequence(lambda n: f"Test arrangement {n}")
+    kind = Agreement.Kind.MOU
+    status = Agreement.Status.DRAFT
+
+    @factory.post_generation
+    def activity_types(self, create: bool, extracted: list | None, **kwargs: Any) -> None:
+        if create and extracted:
+            self.activity_types.set(extracted)
+
+    @factory.post_generation
+    def parties(self, create: bool, extracted: list | None, **kwargs: Any) -> None:
+        for partner in extracted or []:
+            AgreementParty.objects.create(agreement=self, partner=partner)

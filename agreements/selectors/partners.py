@@ -1,4 +1,4 @@
-"""Reads shared by the web pages, the API, commands and tasks."""
+"""Partners and activity types: who sees and changes which partner."""
 
 from __future__ import annotations
 

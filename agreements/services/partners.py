@@ -1,4 +1,4 @@
-"""Writes: every door (pages, API, admin, commands, tasks) changes partners through here."""
+"""Writes for partners and activity types."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from agreements.models import ActivityType, Partner
-from agreements.selectors import can_create_partner, partners_visible_to
+from agreements.selectors.partners import can_create_partner, partners_visible_to
 from config.roles import is_administrator
 from config.versioning import versioned_update
 

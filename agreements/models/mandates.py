@@ -1,0 +1,160 @@
+"""Legal mandates and the legal advisor's decisions on them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from agreements.models.agreements import Agreement
+from agreements.models.partners import ActivityType, Partner
+from config.dates import add_months
+from config.errors import DomainError
+from config.versioning import VersionedModel
+
+# A change to any of these sends an approved mandate back to review.
+MATERIAL_FIELDS = (
+    "kind",
+    "citation",
+    "agreement",
+    "article",
+    "geographic_scope",
+    "valid_from",
+    "valid_until",
+    "applies_to_all_partners",
+)
+MATERIAL_M2M_FIELDS = ("activity_types", "partners")
+
+
+class LegalMandate(VersionedModel):
+    class Kind(models.TextChoices):
+        DOMESTIC_STATUTE = "domestic_statute", "Domestic statute"
+        TREATY_PROVISION = "treaty_provision", "Treaty provision"
+        UNSC_RESOLUTION = "unsc_resolution", "UN Security Council resolution"
+        EXECUTIVE_ORDER = "executive_order", "Executive order"
+        HOST_NATION_CONSENT = "host_nation_consent", "Host-nation consent"
+        MINISTERIAL_DIRECTIVE = "ministerial_directive", "Ministerial directive"
+
+    class Status(models.TextChoices):
+        PENDING_REVIEW = "pending_review", "Pending legal review"
+        APPROVED = "approved", "Approved"
+        APPROVED_WITH_CONDITIONS = "approved_with_conditions", "Approved with conditions"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        REJECTED = "rejected", "Rejected"
+
+    APPROVED_STATUSES = (Status.APPROVED, Status.APPROVED_WITH_CONDITIONS)
+
+    title = models.CharField(max_length=300)
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    citation = models.CharField(
+        max_length=300, help_text="Where the authority is written, e.g. 1988 Convention, art. 17."
+    )
+    agreement = models.ForeignKey(
+        Agreement,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="mandates",
+        help_text="For a treaty provision: the agreement that contains it.",
+    )
+    article = models.CharField(max_length=60, blank=True)
+    activity_types = models.ManyToManyField(ActivityType, related_name="mandates")
+    applies_to_all_partners = models.BooleanField(default=False)
+    partners = models.ManyToManyField(Partner, blank=True, related_name="mandates")
+    geographic_scope = models.TextField(blank=True)
+    valid_from = models.DateField()
+    valid_until = models.DateField(null=True, blank=True, help_text="Empty: no end date.")
+    review_interval_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    next_review_on = models.DateField(null=True, blank=True, editable=False, db_index=True)
+    status = models.CharField(
+        max_length=32, choices=Status.choices, default=Status.PENDING_REVIEW, editable=False
+    )
+    review_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_decided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    summary = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(m2m_fields=[activity_types, partners])
+
+    class Meta:
+        ordering = ["title"]
+        indexes = [
+            models.Index(fields=["status", "valid_from"]),
+            models.Index(fields=["valid_until"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status in self.APPROVED_STATUSES
+
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            errors["valid_until"] = ["A mandate cannot end before it starts."]
+        if self.review_interval_months == 0:
+            errors["review_interval_months"] = ["A review interval is at least one month."]
+        if errors:
+            raise ValidationError(errors)
+
+    def compute_next_review(self) -> None:
+        base = self.last_decided_at.date() if self.last_decided_at else self.valid_from
+        self.next_review_on = (
+            add_months(base, self.review_interval_months)
+            if base and self.review_interval_months
+            else None
+        )
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.compute_next_review()
+        super().save(*args, **kwargs)
+
+    def material_snapshot(self) -> dict[str, Any]:
+        """What a legal decision covers: the mandate's material text, as plain JSON."""
+        snapshot: dict[str, Any] = {"title": self.title}
+        for name in MATERIAL_FIELDS:
+            value = getattr(self, f"{name}_id" if name == "agreement" else name)
+            snapshot[name] = value.isoformat() if hasattr(value, "isoformat") else value
+        snapshot["activity_types"] = sorted(self.activity_types.values_list("code", flat=True))
+        snapshot["partners"] = sorted(self.partners.values_list("name", flat=True))
+        return snapshot
+
+
+class LegalReview(models.Model):
+    """A legal advisor's decision on a mandate. Immutable once made."""
+
+    class Decision(models.TextChoices):
+        APPROVED = "approved", "Approved"
+        APPROVED_WITH_CONDITIONS = "approved_with_conditions", "Approved with conditions"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        REJECTED = "rejected", "Rejected"
+
+    mandate = models.ForeignKey(LegalMandate, on_delete=models.PROTECT, related_name="reviews")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="legal_reviews"
+    )
+    decision = models.CharField(max_length=32, choices=Decision.choices)
+    opinion = models.TextField()
+    conditions = models.TextField(blank=True)
+    decided_at = models.DateTimeField()
+    mandate_version = models.PositiveIntegerField()
+    snapshot = models.JSONField(help_text="The mandate as it stood when decided.")
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} by {self.reviewer} on {self.decided_at:%Y-%m-%d}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise DomainError("A legal decision cannot be changed once made.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise DomainError("A legal decision cannot be deleted.")

@@ -1,0 +1,463 @@
+"""Writes for agreements: records, parties, lifecycle, reviews, documents, the daily job."""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import PurePath
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from agreements.exceptions import AgreementsError
+from agreements.models import (
+    Agreement,
+    AgreementDocument,
+    AgreementParty,
+    AgreementReview,
+    AgreementTransition,
+    Partner,
+)
+from agreements.selectors.agreements import agreements_visible_to, can_edit_agreement
+from agreements.selectors.partners import partners_visible_to
+from agreements.validators import validate_language_code
+from config.dates import add_months
+from config.roles import Role, has_role, is_administrator
+from config.versioning import versioned_update
+
+S = Agreement.Status
+
+AGREEMENT_FIELDS = frozenset(
+    {
+        "reference",
+        "title",
+        "kind",
+        "owner",
+        "legal_reviewer",
+        "parent",
+        "relation_to_parent",
+        "supersedes",
+        "signed_on",
+        "effective_on",
+        "expires_on",
+        "auto_renews",
+        "renewal_term_months",
+        "notice_period_days",
+        "review_interval_months",
+        "last_reviewed_on",
+        "summary",
+    }
+)
+
+# Where each status may go next. Expiry, renewal and entry into force on the effective date
+# also happen in the daily lifecycle job, through the same rules.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.DRAFT: frozenset({S.NEGOTIATION, S.LEGAL_REVIEW, S.TERMINATED}),
+    S.NEGOTIATION: frozenset({S.DRAFT, S.LEGAL_REVIEW, S.TERMINATED}),
+    S.LEGAL_REVIEW: frozenset({S.NEGOTIATION, S.SIGNED}),
+    S.SIGNED: frozenset({S.IN_FORCE, S.TERMINATED}),
+    S.IN_FORCE: frozenset({S.SUSPENDED, S.EXPIRED, S.TERMINATED, S.SUPERSEDED}),
+    S.SUSPENDED: frozenset({S.IN_FORCE, S.EXPIRED, S.TERMINATED, S.SUPERSEDED}),
+    S.EXPIRED: frozenset(),
+    S.TERMINATED: frozenset(),
+    S.SUPERSEDED: frozenset(),
+}
+# Leaving legal review towards signature is the legal advisor's call.
+LEGAL_ADVISOR_TRANSITIONS = frozenset({(S.LEGAL_REVIEW, S.SIGNED)})
+
+
+def _check_people(*, owner: Any, legal_reviewer: Any) -> None:
+    errors: dict[str, list[str]] = {}
+    if owner is not None and not owner.groups.filter(name=Role.LIAISON_OFFICER).exists():
+        errors["owner"] = [f"{owner.get_username()} is not a liaison officer."]
+    if (
+        legal_reviewer is not None
+        and not legal_reviewer.groups.filter(name=Role.LEGAL_ADVISOR).exists()
+    ):
+        errors["legal_reviewer"] = [f"{legal_reviewer.get_username()} is not a legal advisor."]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_related_visible(*, by: AbstractBaseUser, fields: dict[str, Any]) -> None:
+    visible = agreements_visible_to(by)
+    for name in ("parent", "supersedes"):
+        related = fields.get(name)
+        if related is not None and not visible.filter(pk=related.pk).exists():
+            raise ValidationError({name: ["No such agreement."]})
+
+
+@transaction.atomic
+def agreement_create(
+    *,
+    by: AbstractBaseUser,
+    activity_types: Iterable[Any] = (),
+    parties: Iterable[dict[str, Any]] = (),
+    **fields: Any,
+) -> Agreement:
+    """A new agreement starts as a draft. A liaison officer owns what they create, and every
+    party they name must be a partner they can see."""
+    if not (is_administrator(by) or has_role(by, Role.LIAISON_OFFICER)):
+        raise PermissionDenied("Only liaison officers and administrators record agreements.")
+    unknown = set(fields) - AGREEMENT_FIELDS
+    if unknown:
+        raise TypeError(f"agreement_create() got unknown fields: {sorted(unknown)}")
+    if fields.get("owner") is None and has_role(by, Role.LIAISON_OFFICER):
+        fields["owner"] = by
+    _check_people(owner=fields.get("owner"), legal_reviewer=fields.get("legal_reviewer"))
+    _check_related_visible(by=by, fields=fields)
+    agreement = Agreement(status=S.DRAFT, status_changed_at=timezone.now(), **fields)
+    agreement.full_clean()
+    party_rows = list(parties)
+    _validate_new_parties(by=by, agreement=agreement, rows=party_rows)
+    agreement._history_user = by
+    agreement.save()
+    agreement.activity_types.set(list(activity_types))
+    for row in party_rows:
+        party = AgreementParty(agreement=agreement, **row)
+        party._history_user = by
+        party.save()
+    return agreement
+
+
+def _validate_new_parties(
+    *, by: AbstractBaseUser, agreement: Agreement, rows: list[dict[str, Any]]
+) -> None:
+    seen: set[int] = set()
+    visible = partners_visible_to(by)
+    for index, row in enumerate(rows):
+        partner: Partner = row["partner"]
+        if partner.pk in seen:
+            raise ValidationError({"parties": [f"Party {index + 1}: {partner} is listed twice."]})
+        seen.add(partner.pk)
+        if not visible.filter(pk=partner.pk).exists():
+            raise ValidationError({"parties": [f"Party {index + 1}: no such partner."]})
+        party = AgreementParty(agreement=agreement, **row)
+        try:
+            party.full_clean(exclude=["agreement"], validate_constraints=False)
+        except ValidationError as error:
+            raise ValidationError(
+                {
+                    "parties": [
+                        f"Party {index + 1} ({partner}): {name}: {' '.join(messages)}"
+                        for name, messages in error.message_dict.items()
+                    ]
+                }
+            ) from error
+
+
+@transaction.atomic
+def agreement_update(
+    *,
+    agreement: Agreement,
+    by: AbstractBaseUser,
+    version: int,
+    activity_types: Iterable[Any] | None = None,
+    **changes: Any,
+) -> Agreement:
+    unknown = set(changes) - AGREEMENT_FIELDS
+    if unknown:
+        raise TypeError(f"agreement_update() got unknown fields: {sorted(unknown)}")
+    if "owner" in changes or "legal_reviewer" in changes:
+        _check_people(
+            owner=changes.get("owner", agreement.owner),
+            legal_reviewer=changes.get("legal_reviewer", agreement.legal_reviewer),
+        )
+    _check_related_visible(by=by, fields=changes)
+    versioned_update(agreement, by=by, version=version, changes=changes)
+    if activity_types is not None:
+        new = {getattr(a, "pk", a) for a in activity_types}
+        if new != set(agreement.activity_types.values_list("pk", flat=True)):
+            agreement._history_user = by
+            agreement.activity_types.set(list(activity_types))
+    return agreement
+
+
+@transaction.atomic
+def agreement_party_add(
+    *, agreement: Agreement, by: AbstractBaseUser, partner: Partner, **fields: Any
+) -> AgreementParty:
+    if not partners_visible_to(by).filter(pk=partner.pk).exists():
+        raise ValidationError({"partner": ["No such partner."]})
+    party = AgreementParty(agreement=agreement, partner=partner, **fields)
+    party.full_clean()
+    party._history_user = by
+    party.save()
+    return party
+
+
+@transaction.atomic
+def agreement_party_update(
+    *, party: AgreementParty, by: AbstractBaseUser, version: int, **changes: Any
+) -> AgreementParty:
+    if "partner" in changes:
+        raise ValidationError({"partner": ["Remove the party and add the other partner."]})
+    return versioned_update(party, by=by, version=version, changes=changes)
+
+
+@transaction.atomic
+def agreement_party_remove(*, party: AgreementParty, by: AbstractBaseUser) -> None:
+    agreement = party.agreement
+    if agreement.status in {S.IN_FORCE, S.SUSPENDED} and agreement.parties.count() == 1:
+        raise AgreementsError(
+            "An agreement in force keeps at least one party.",
+            field_errors={"partner": ["The last party of an agreement in force stays."]},
+        )
+    party._history_user = by
+    party.delete()
+
+
+def _transition_problems(agreement: Agreement, to: str) -> list[str]:
+    problems = []
+    if to in {S.SIGNED, S.IN_FORCE} and not agreement.signed_on:
+        problems.append("signed_on: record the signature date first.")
+    if to == S.IN_FORCE:
+        if not agreement.effective_on:
+            problems.append("effective_on: record the date it takes effect first.")
+        if not agreement.parties.exists():
+            problems.append("parties: an agreement in force needs at least one party.")
+    if to == S.SUPERSEDED and not hasattr(agreement, "superseded_by"):
+        problems.append(
+            "supersedes: record the successor agreement (its “supersedes” field) first."
+        )
+    return problems
+
+
+def allowed_transitions(agreement: Agreement, user: AbstractBaseUser) -> list[str]:
+    """The transitions this user could make now (for buttons that only show when allowed)."""
+    if not can_transition(user, agreement):
+        return []
+    result = []
+    for to in sorted(TRANSITIONS.get(agreement.status, ())):
+        if (agreement.status, to) in LEGAL_ADVISOR_TRANSITIONS and not (
+            has_role(user, Role.LEGAL_ADVISOR) or is_administrator(user)
+        ):
+            continue
+        if (agreement.status, to) not in LEGAL_ADVISOR_TRANSITIONS and not (
+            can_edit_agreement(user, agreement)
+        ):
+            continue
+        result.append(to)
+    return result
+
+
+def can_transition(user: AbstractBaseUser, agreement: Agreement) -> bool:
+    return can_edit_agreement(user, agreement) or has_role(user, Role.LEGAL_ADVISOR)
+
+
+@transaction.atomic
+def agreement_transition(
+    *, agreement: Agreement, to: str, by: AbstractBaseUser | None, note: str = ""
+) -> Agreement:
+    """Move an agreement along its lifecycle, if the lifecycle and its guards allow it."""
+    current = agreement.status
+    if to not in S.values:
+        raise ValidationError({"to": [f"“{to}” is not a status."]})
+    if to not in TRANSITIONS[current]:
+        allowed = ", ".join(sorted(TRANSITIONS[current])) or "none: it is final"
+        raise AgreementsError(
+            f"An agreement cannot go from {S(current).label.lower()} to {S(to).label.lower()}.",
+            field_errors={"to": [f"Not allowed from “{current}”. Allowed: {allowed}."]},
+        )
+    if by is not None:
+        is_legal = (current, to) in LEGAL_ADVISOR_TRANSITIONS
+        if is_legal and not (has_role(by, Role.LEGAL_ADVISOR) or is_administrator(by)):
+            raise PermissionDenied("Only a legal advisor clears an agreement out of legal review.")
+        if not is_legal and not can_edit_agreement(by, agreement):
+            raise PermissionDenied("You may read this agreement but not change its status.")
+    problems = _transition_problems(agreement, to)
+    if problems:
+        raise AgreementsError(
+            f"The agreement cannot become {S(to).label.lower()} yet.",
+            field_errors={"to": problems},
+        )
+    now = timezone.now()
+    locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    if locked.status != current:
+        raise AgreementsError(
+            "Someone changed this agreement's status meanwhile; reload it.",
+            field_errors={"to": [f"The status is now “{locked.status}”."]},
+        )
+    agreement.status = to
+    agreement.status_changed_at = now
+    agreement.version = locked.version
+    agreement._history_user = by
+    agreement._change_reason = note or f"{current} → {to}"
+    agreement.save(update_fields=["status", "status_changed_at", "updated_at"])
+    AgreementTransition.objects.create(
+        agreement=agreement, from_status=current, to_status=to, at=now, by=by, note=note
+    )
+    return agreement
+
+
+@transaction.atomic
+def agreement_review_record(
+    *,
+    agreement: Agreement,
+    by: AbstractBaseUser,
+    reviewed_on: date,
+    outcome: str,
+    notes: str = "",
+) -> AgreementReview:
+    if reviewed_on > timezone.localdate():
+        raise ValidationError({"reviewed_on": ["A review cannot be dated in the future."]})
+    review = AgreementReview(
+        agreement=agreement, reviewer=by, reviewed_on=reviewed_on, outcome=outcome, notes=notes
+    )
+    review.full_clean()
+    review._history_user = by
+    review.save()
+    if agreement.last_reviewed_on is None or reviewed_on > agreement.last_reviewed_on:
+        fresh = Agreement.objects.get(pk=agreement.pk)
+        fresh.last_reviewed_on = reviewed_on
+        fresh._history_user = by
+        fresh._change_reason = f"Reviewed on {reviewed_on}: {outcome}"
+        fresh.save()
+        agreement.refresh_from_db()
+    return review
+
+
+ALLOWED_DOCUMENT_TYPES = {
+    ".pdf": "application/pdf",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".txt": "text/plain",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+}
+_MAGIC = {
+    ".pdf": (b"%PDF",),
+    ".docx": (b"PK\x03\x04",),
+    ".odt": (b"PK\x03\x04",),
+    ".png": (b"\x89PNG",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+}
+
+
+@transaction.atomic
+def agreement_document_upload(
+    *,
+    agreement: Agreement,
+    by: AbstractBaseUser,
+    file: UploadedFile,
+    title: str,
+    language: str,
+    kind: str = AgreementDocument.Kind.SIGNED_TEXT,
+    equally_authentic: bool = False,
+) -> AgreementDocument:
+    """Store a document after checking its size, type and content; keep its SHA-256."""
+    limit = settings.ACCORD_DOCUMENT_MAX_BYTES
+    if file.size is None or file.size == 0:
+        raise ValidationError({"file": ["The file is empty."]})
+    if file.size > limit:
+        raise ValidationError(
+            {"file": [f"The file is {file.size:,} bytes; the limit is {limit:,} bytes."]}
+        )
+    suffix = PurePath(file.name or "").suffix.lower()
+    if suffix not in ALLOWED_DOCUMENT_TYPES:
+        allowed = ", ".join(sorted(ALLOWED_DOCUMENT_TYPES))
+        raise ValidationError(
+            {"file": [f"“{suffix or 'no extension'}” files are not accepted; use {allowed}."]}
+        )
+    digest = hashlib.sha256()
+    head = b""
+    for chunk in file.chunks():
+        if not head:
+            head = chunk[:8]
+        digest.update(chunk)
+    if suffix in _MAGIC and not head.startswith(_MAGIC[suffix]):
+        raise ValidationError(
+            {"file": [f"The content is not a {suffix[1:].upper()} file, whatever its name."]}
+        )
+    validate_language_code(language)
+    file.seek(0)
+    document = AgreementDocument(
+        agreement=agreement,
+        file=file,
+        title=title,
+        kind=kind,
+        language=language.lower(),
+        equally_authentic=equally_authentic,
+        size_bytes=file.size,
+        content_type=ALLOWED_DOCUMENT_TYPES[suffix] or mimetypes.guess_type(file.name)[0] or "",
+        sha256=digest.hexdigest(),
+        uploaded_by=by,
+    )
+    document.full_clean(exclude=["file"])
+    document._history_user = by
+    document.save()
+    return document
+
+
+# --- the daily lifecycle job -----------------------------------------------------------------
+
+
+@dataclass
+class LifecycleRun:
+    as_of: date
+    entered_into_force: list[str] = field(default_factory=list)
+    renewed: list[str] = field(default_factory=list)
+    expired: list[str] = field(default_factory=list)
+    not_ready: list[str] = field(default_factory=list)
+
+
+def agreement_lifecycle_run(*, as_of: date) -> LifecycleRun:
+    """Signed agreements whose effective date has come go in force; agreements past expiry
+    expire or, if they auto-renew, move their expiry on by whole renewal terms. Running it
+    again for the same day changes nothing more: each step is guarded by the stored state."""
+    run = LifecycleRun(as_of=as_of)
+    due = Agreement.objects.filter(status=S.SIGNED, effective_on__lte=as_of).order_by("pk")
+    for agreement in due:
+        try:
+            agreement_transition(
+                agreement=agreement,
+                to=S.IN_FORCE,
+                by=None,
+                note=f"Effective date {agreement.effective_on} reached (daily job, {as_of}).",
+            )
+            run.entered_into_force.append(agreement.reference)
+        except AgreementsError:
+            run.not_ready.append(agreement.reference)
+    lapsed = Agreement.objects.filter(
+        status__in=[S.IN_FORCE, S.SUSPENDED], expires_on__lt=as_of
+    ).order_by("pk")
+    for agreement in lapsed:
+        if agreement.auto_renews and agreement.renewal_term_months:
+            _renew(agreement, as_of=as_of)
+            run.renewed.append(agreement.reference)
+        else:
+            agreement_transition(
+                agreement=agreement,
+                to=S.EXPIRED,
+                by=None,
+                note=f"Expiry date {agreement.expires_on} passed (daily job, {as_of}).",
+            )
+            run.expired.append(agreement.reference)
+    return run
+
+
+@transaction.atomic
+def _renew(agreement: Agreement, *, as_of: date) -> None:
+    locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    if locked.expires_on is None or locked.expires_on >= as_of:
+        return  # renewed meanwhile
+    old = locked.expires_on
+    new = old
+    while new < as_of:
+        new = add_months(new, locked.renewal_term_months)
+    locked.expires_on = new
+    locked._change_reason = (
+        f"Renewed automatically for {locked.renewal_term_months} months: "
+        f"expiry {old} → {new} (daily job, {as_of})."
+    )
+    locked.save()
