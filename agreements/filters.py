@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import django_filters
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from agreements.models import ActivityType, Partner
+from agreements.models import (
+    ActivityType,
+    Agreement,
+    AgreementParty,
+    Engagement,
+    LegalMandate,
+    Partner,
+    SovereigntyConstraint,
+)
+from agreements.selectors.agreements import in_force_on
 from config.filters import IdFilter, StrictBooleanFilter, StrictFilterSet
 from config.roles import Role
 
@@ -67,3 +78,98 @@ class UserFilter(StrictFilterSet):
 
     def with_role(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(groups__name=value).distinct()
+
+
+class AgreementFilter(StrictFilterSet):
+    q = django_filters.CharFilter(method="search", label="Search", help_text="Reference or title.")
+    partner = IdFilter(
+        method="with_partner", help_text="Agreements to which this partner is party."
+    )
+    kind = django_filters.MultipleChoiceFilter(choices=Agreement.Kind.choices)
+    status = django_filters.MultipleChoiceFilter(choices=Agreement.Status.choices)
+    activity = django_filters.CharFilter(
+        method="with_activity", help_text="Activity type code, e.g. maritime-interdiction."
+    )
+    in_force_on = django_filters.DateFilter(
+        method="in_force", help_text="In force on this date (YYYY-MM-DD)."
+    )
+    expires_before = django_filters.DateFilter(
+        field_name="expires_on", lookup_expr="lt", help_text="Expiring before this date."
+    )
+    notice_deadline_before = django_filters.DateFilter(
+        field_name="notice_deadline",
+        lookup_expr="lt",
+        help_text="Notice deadline before this date.",
+    )
+    review_due_before = django_filters.DateFilter(
+        field_name="next_review_on", lookup_expr="lt", help_text="Next review before this date."
+    )
+
+    class Meta:
+        model = Agreement
+        fields = ["q", "partner", "kind", "status", "activity"]
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        term = value.strip()
+        return queryset.filter(Q(reference__icontains=term) | Q(title__icontains=term))
+
+    def with_partner(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
+        parties = AgreementParty.objects.filter(agreement_id=OuterRef("pk"), partner_id=value)
+        return queryset.filter(Exists(parties))
+
+    def with_activity(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        through = Agreement.activity_types.through
+        return queryset.filter(
+            Exists(through.objects.filter(agreement_id=OuterRef("pk"), activitytype__code=value))
+        )
+
+    def in_force(self, queryset: QuerySet, name: str, value: date) -> QuerySet:
+        return queryset.filter(in_force_on(value))
+
+
+class MandateFilter(StrictFilterSet):
+    q = django_filters.CharFilter(method="search", label="Search", help_text="Title or citation.")
+    status = django_filters.MultipleChoiceFilter(choices=LegalMandate.Status.choices)
+    kind = django_filters.MultipleChoiceFilter(choices=LegalMandate.Kind.choices)
+    activity = django_filters.CharFilter(field_name="activity_types__code", distinct=True)
+    partner = IdFilter(method="for_partner", help_text="Mandates that apply to this partner.")
+    valid_on = django_filters.DateFilter(method="valid", help_text="Valid on this date.")
+
+    class Meta:
+        model = LegalMandate
+        fields = ["q", "status", "kind", "activity", "partner"]
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        term = value.strip()
+        return queryset.filter(Q(title__icontains=term) | Q(citation__icontains=term))
+
+    def for_partner(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
+        through = LegalMandate.partners.through
+        named = Exists(through.objects.filter(legalmandate_id=OuterRef("pk"), partner_id=value))
+        return queryset.filter(Q(applies_to_all_partners=True) | Q(named))
+
+    def valid(self, queryset: QuerySet, name: str, value: date) -> QuerySet:
+        return queryset.filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gte=value), valid_from__lte=value
+        )
+
+
+class ConstraintFilter(StrictFilterSet):
+    partner = IdFilter(field_name="partner_id")
+    effect = django_filters.MultipleChoiceFilter(choices=SovereigntyConstraint.Effect.choices)
+    category = django_filters.CharFilter()
+
+    class Meta:
+        model = SovereigntyConstraint
+        fields = ["partner", "effect", "category"]
+
+
+class EngagementFilter(StrictFilterSet):
+    partner = IdFilter(field_name="partner_id")
+    activity = django_filters.CharFilter(field_name="activity_type__code")
+    starts_after = django_filters.DateFilter(field_name="starts_on", lookup_expr="gte")
+    starts_before = django_filters.DateFilter(field_name="starts_on", lookup_expr="lt")
+
+    class Meta:
+        model = Engagement
+        fields = ["partner", "activity"]

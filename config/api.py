@@ -114,7 +114,9 @@ class AccordAutoSchema(AutoSchema):
             "403": (_DETAIL, "Signed in without the role or the right to do this."),
         }
         has_input = self.method in {"POST", "PUT", "PATCH"}
-        has_filters = self.method == "GET" and bool(self.get_filter_backends())
+        has_filters = self.method == "GET" and (
+            bool(self.get_filter_backends()) or bool(self.get_override_parameters())
+        )
         if has_input or has_filters:
             errors["400"] = (_VALIDATION, "Invalid input; each field says what is wrong.")
         if has_input:
@@ -142,3 +144,10 @@ class HistoryMixin:
         """Every change to this record: who, when, which fields, old and new values."""
         record = self.get_object()  # type: ignore[attr-defined]
         return Response(HistoryEntrySerializer(history_entries(record), many=True).data)
+
+
+def take_version(changes: dict[str, Any]) -> int:
+    """Pop the `version` an update is based on; an update without one is refused."""
+    if "version" not in changes:
+        raise serializers.ValidationError({"version": ["This field is required."]})
+    return changes.pop("version")

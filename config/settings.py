@@ -207,7 +207,17 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "PartnerKindEnum": "agreements.models.partners.Partner.Kind",
+        "PartnerStatusEnum": "agreements.models.partners.Partner.Status",
+        "AgreementKindEnum": "agreements.models.agreements.Agreement.Kind",
+        "AgreementStatusEnum": "agreements.models.agreements.Agreement.Status",
+        "DocumentKindEnum": "agreements.models.agreements.AgreementDocument.Kind",
+        "MandateKindEnum": "agreements.models.mandates.LegalMandate.Kind",
+        "MandateStatusEnum": "agreements.models.mandates.LegalMandate.Status",
+        "ConstraintEffectEnum": "agreements.models.constraints.SovereigntyConstraint.Effect",
+        "FindingEffectEnum": ["covers", "condition", "blocks", "missing", "note"],
+    },
     # Swagger UI's assets ship with the project (drf-spectacular-sidecar): nothing from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

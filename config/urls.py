@@ -6,7 +6,15 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from agreements.api import ActivityTypeViewSet, PartnerViewSet, UserViewSet
+from agreements.api.agreements import AgreementPartyViewSet, AgreementViewSet
+from agreements.api.mandates import (
+    ClearanceCheckView,
+    ConstraintViewSet,
+    CoverageView,
+    EngagementViewSet,
+    MandateViewSet,
+)
+from agreements.api.partners import ActivityTypeViewSet, PartnerViewSet, UserViewSet
 from config import views
 from config.api_auth import ObtainTokenView
 
@@ -15,6 +23,11 @@ router.include_format_suffixes = False
 router.register("partners", PartnerViewSet, basename="partner")
 router.register("activity-types", ActivityTypeViewSet, basename="activity-type")
 router.register("users", UserViewSet, basename="user")
+router.register("agreements", AgreementViewSet, basename="agreement")
+router.register("agreement-parties", AgreementPartyViewSet, basename="agreement-party")
+router.register("mandates", MandateViewSet, basename="mandate")
+router.register("constraints", ConstraintViewSet, basename="constraint")
+router.register("engagements", EngagementViewSet, basename="engagement")
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -23,6 +36,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("api/v1/clearance-checks/", ClearanceCheckView.as_view(), name="api-clearance-check"),
+    path("api/v1/coverage/", CoverageView.as_view(), name="api-coverage"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -56,6 +56,11 @@ def can_edit_agreement(user: AnyUser, agreement: Agreement) -> bool:
     ).exists()
 
 
+def can_review_agreement(user: AnyUser, agreement: Agreement) -> bool:
+    """Periodic reviews: the agreement's liaison officers and any legal advisor."""
+    return has_role(user, Role.LEGAL_ADVISOR) or can_edit_agreement(user, agreement)
+
+
 def agreement_for_user(user: AnyUser, pk: Any, *, write: bool = False) -> Agreement:
     try:
         agreement = (
@@ -70,13 +75,16 @@ def agreement_for_user(user: AnyUser, pk: Any, *, write: bool = False) -> Agreem
     return agreement
 
 
-def agreements_in_force(*, on: date) -> QuerySet[Agreement]:
-    """In force on a day: one query over the stored status and dates."""
-    return Agreement.objects.filter(
-        Q(expires_on__isnull=True) | Q(expires_on__gte=on),
-        status=Agreement.Status.IN_FORCE,
-        effective_on__lte=on,
+def in_force_on(day: date) -> Q:
+    """The condition "in force on this day", over the stored (indexed) status and dates."""
+    return Q(status=Agreement.Status.IN_FORCE, effective_on__lte=day) & (
+        Q(expires_on__isnull=True) | Q(expires_on__gte=day)
     )
+
+
+def agreements_in_force(*, on: date) -> QuerySet[Agreement]:
+    """In force on a day: one query."""
+    return Agreement.objects.filter(in_force_on(on))
 
 
 def parties_in_force(*, on: date) -> QuerySet[AgreementParty]:

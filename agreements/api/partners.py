@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.validators import ProhibitNullCharactersValidator
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.request import Request
@@ -18,7 +19,7 @@ from agreements.selectors import (
     partner_list,
     partners_visible_to,
 )
-from config.api import HistoryEntrySerializer, HistoryMixin
+from config.api import HistoryEntrySerializer, HistoryMixin, take_version
 from config.permissions import IsAdministratorOrReadOnly
 
 User = get_user_model()
@@ -101,7 +102,7 @@ class PartnerInputSerializer(serializers.ModelSerializer):
         ]
         # Uniqueness and field combinations are the model's rules, checked once, in the service.
         validators: list[Any] = []
-        extra_kwargs = {"name": {"validators": []}}
+        extra_kwargs = {"name": {"validators": [ProhibitNullCharactersValidator()]}}
 
 
 class PartnerUpdateSerializer(PartnerInputSerializer):
@@ -170,9 +171,7 @@ class PartnerViewSet(
         )
         serializer.is_valid(raise_exception=True)
         changes = dict(serializer.validated_data)
-        if "version" not in changes:
-            raise serializers.ValidationError({"version": ["This field is required."]})
-        version = changes.pop("version")
+        version = take_version(changes)
         partner = services.partner_update(
             partner=partner, by=request.user, version=version, **changes
         )
@@ -247,9 +246,7 @@ class ActivityTypeViewSet(
         )
         serializer.is_valid(raise_exception=True)
         changes = dict(serializer.validated_data)
-        if "version" not in changes:
-            raise serializers.ValidationError({"version": ["This field is required."]})
-        version = changes.pop("version")
+        version = take_version(changes)
         activity_type = services.activity_type_update(
             activity_type=activity_type, by=request.user, version=version, **changes
         )

@@ -1,0 +1,623 @@
+"""Legal mandates and decisions, sovereignty constraints, engagements, clearance, coverage."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from agreements import services
+from agreements.filters import ConstraintFilter, EngagementFilter, MandateFilter
+from agreements.models import (
+    ActivityType,
+    Engagement,
+    LegalMandate,
+    LegalReview,
+    SovereigntyConstraint,
+)
+from agreements.selectors import (
+    agreements_visible_to,
+    clearance_check,
+    constraint_for_user,
+    constraints_visible_to,
+    coverage_matrix,
+    engagement_for_user,
+    engagements_visible_to,
+    mandate_for_user,
+    mandates_visible_to,
+    partners_visible_to,
+)
+from agreements.selectors.clearance import Clearance
+from config.api import HistoryMixin, take_version
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class _Codes(serializers.SlugRelatedField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(slug_field="code", **kwargs)
+
+    def get_queryset(self) -> QuerySet:
+        return ActivityType.objects.all()
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class _VisiblePartner(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self) -> QuerySet:
+        return partners_visible_to(self.context["request"].user)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class _VisibleAgreement(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self) -> QuerySet:
+        return agreements_visible_to(self.context["request"].user)
+
+
+# --- mandates --------------------------------------------------------------------------------
+
+
+class LegalReviewSerializer(serializers.ModelSerializer):
+    reviewer = serializers.CharField(source="reviewer.username", read_only=True)
+
+    class Meta:
+        model = LegalReview
+        fields = [
+            "id",
+            "decision",
+            "opinion",
+            "conditions",
+            "reviewer",
+            "decided_at",
+            "mandate_version",
+            "snapshot",
+        ]
+        read_only_fields = fields
+
+
+class LegalReviewInputSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=LegalReview.Decision.choices)
+    opinion = serializers.CharField()
+    conditions = serializers.CharField(required=False, allow_blank=True, default="")
+    version = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        help_text="The mandate version you reviewed; a stale one answers 409.",
+    )
+
+
+class MandateSerializer(serializers.ModelSerializer):
+    activity_types = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    partners = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    latest_decision = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LegalMandate
+        fields = [
+            "id",
+            "title",
+            "kind",
+            "citation",
+            "agreement",
+            "article",
+            "activity_types",
+            "applies_to_all_partners",
+            "partners",
+            "geographic_scope",
+            "valid_from",
+            "valid_until",
+            "review_interval_months",
+            "next_review_on",
+            "status",
+            "review_requested_at",
+            "last_decided_at",
+            "latest_decision",
+            "summary",
+            "version",
+        ]
+        read_only_fields = fields
+
+    def get_latest_decision(self, mandate: LegalMandate) -> dict[str, Any] | None:
+        reviews = list(mandate.reviews.all())
+        return LegalReviewSerializer(reviews[0]).data if reviews else None
+
+
+class MandateInputSerializer(serializers.ModelSerializer):
+    activity_types = serializers.ListField(child=_Codes(), help_text="Activity type codes.")
+    partners = serializers.ListField(child=_VisiblePartner(), required=False, default=list)
+    agreement = _VisibleAgreement(required=False, allow_null=True)
+
+    class Meta:
+        model = LegalMandate
+        fields = [
+            "title",
+            "kind",
+            "citation",
+            "agreement",
+            "article",
+            "activity_types",
+            "applies_to_all_partners",
+            "partners",
+            "geographic_scope",
+            "valid_from",
+            "valid_until",
+            "review_interval_months",
+            "summary",
+        ]
+
+
+class MandateUpdateSerializer(MandateInputSerializer):
+    version = serializers.IntegerField(min_value=1)
+
+    class Meta(MandateInputSerializer.Meta):
+        fields = [*MandateInputSerializer.Meta.fields, "version"]
+
+
+class MandateViewSet(
+    HistoryMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Legal authorities for activities. Legal advisors record and change them; a material
+    change to an approved mandate sends it back to pending review."""
+
+    filterset_class = MandateFilter
+    ordering_fields = ["title", "valid_from", "valid_until", "review_requested_at"]
+
+    def get_queryset(self) -> QuerySet[LegalMandate]:
+        return (
+            mandates_visible_to(self.request.user)
+            .prefetch_related(
+                "activity_types",
+                "partners",
+                Prefetch("reviews", queryset=LegalReview.objects.select_related("reviewer")),
+            )
+            .order_by("title")
+        )
+
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        return {
+            "create": MandateInputSerializer,
+            "update": MandateUpdateSerializer,
+            "partial_update": MandateUpdateSerializer,
+        }.get(self.action, MandateSerializer)
+
+    def get_object(self) -> LegalMandate:
+        write = self.action in {"update", "partial_update"}
+        self._mandate = mandate_for_user(self.request.user, self.kwargs["pk"], write=write)
+        return self._mandate
+
+    def _read(self, mandate: LegalMandate) -> dict[str, Any]:
+        return MandateSerializer(self.get_queryset().get(pk=mandate.pk)).data
+
+    def current_representation(self) -> dict[str, Any] | None:
+        mandate = getattr(self, "_mandate", None)
+        return self._read(mandate) if mandate else None
+
+    @extend_schema(request=MandateInputSerializer, responses={201: MandateSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = MandateInputSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        mandate = services.mandate_create(
+            by=request.user,
+            activity_types=data.pop("activity_types"),
+            partners=data.pop("partners", []),
+            **data,
+        )
+        return Response(self._read(mandate), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=MandateUpdateSerializer, responses={200: MandateSerializer})
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        mandate = self.get_object()
+        serializer = MandateUpdateSerializer(
+            mandate,
+            data=request.data,
+            partial=kwargs.get("partial", False),
+            context={"request": request},
+        )
+        serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data)
+        version = take_version(changes)
+        services.mandate_update(
+            mandate=mandate,
+            by=request.user,
+            version=version,
+            activity_types=changes.pop("activity_types", None),
+            partners=changes.pop("partners", None),
+            **changes,
+        )
+        return Response(self._read(mandate))
+
+    @extend_schema(request=MandateUpdateSerializer, responses={200: MandateSerializer})
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        kwargs["partial"] = True
+        return self.update(request, *args, **kwargs)
+
+    @extend_schema(
+        methods=["GET"], responses={200: LegalReviewSerializer(many=True)}, filters=False
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=LegalReviewInputSerializer,
+        responses={201: LegalReviewSerializer},
+        description="Decide the legal review (legal advisors only). The decision is immutable "
+        "and keeps a snapshot of the mandate as decided.",
+    )
+    @action(detail=True, methods=["get", "post"], filterset_class=None, pagination_class=None)
+    def reviews(self, request: Request, pk: str | None = None) -> Response:
+        mandate = self.get_object()
+        if request.method == "GET":
+            return Response(LegalReviewSerializer(mandate.reviews.all(), many=True).data)
+        serializer = LegalReviewInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        review = services.legal_review_decide(
+            mandate=mandate, reviewer=request.user, **serializer.validated_data
+        )
+        return Response(LegalReviewSerializer(review).data, status=status.HTTP_201_CREATED)
+
+
+# --- constraints and engagements -------------------------------------------------------------
+
+
+class ConstraintSerializer(serializers.ModelSerializer):
+    activity_types = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    partner_name = serializers.CharField(source="partner.name", read_only=True)
+    category_label = serializers.CharField(source="get_category_display", read_only=True)
+
+    class Meta:
+        model = SovereigntyConstraint
+        fields = [
+            "id",
+            "partner",
+            "partner_name",
+            "category",
+            "category_label",
+            "effect",
+            "consent_lead_days",
+            "activity_types",
+            "description",
+            "legal_basis",
+            "agreement",
+            "clause",
+            "valid_from",
+            "valid_until",
+            "version",
+        ]
+        read_only_fields = fields
+
+
+class ConstraintInputSerializer(serializers.ModelSerializer):
+    partner = _VisiblePartner()
+    agreement = _VisibleAgreement(required=False, allow_null=True)
+    activity_types = serializers.ListField(
+        child=_Codes(),
+        required=False,
+        default=list,
+        help_text="Activity type codes; empty means every activity.",
+    )
+
+    class Meta:
+        model = SovereigntyConstraint
+        fields = [
+            "partner",
+            "category",
+            "effect",
+            "consent_lead_days",
+            "activity_types",
+            "description",
+            "legal_basis",
+            "agreement",
+            "clause",
+            "valid_from",
+            "valid_until",
+        ]
+
+
+class ConstraintUpdateSerializer(ConstraintInputSerializer):
+    version = serializers.IntegerField(min_value=1)
+    activity_types = serializers.ListField(child=_Codes(), required=False)
+
+    class Meta(ConstraintInputSerializer.Meta):
+        fields = [*ConstraintInputSerializer.Meta.fields, "version"]
+
+
+class _VersionedCrud:
+    """Create and update through the app's services, for the constraint and engagement
+    viewsets (shared: they differ only in serializers, service and access helper)."""
+
+    read_serializer: type[serializers.Serializer]
+    input_serializer: type[serializers.Serializer]
+    update_serializer: type[serializers.Serializer]
+    m2m: tuple[str, ...] = ()
+
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        return {
+            "create": self.input_serializer,
+            "update": self.update_serializer,
+            "partial_update": self.update_serializer,
+        }.get(self.action, self.read_serializer)  # type: ignore[attr-defined]
+
+    def current_representation(self) -> dict[str, Any] | None:
+        record = getattr(self, "_record", None)
+        if record is None:
+            return None
+        return self.read_serializer(type(record).objects.get(pk=record.pk)).data
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.input_serializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        record = self.create_record(by=request.user, **serializer.validated_data)
+        return Response(self.read_serializer(record).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        record = self.get_object()  # type: ignore[attr-defined]
+        serializer = self.update_serializer(
+            record,
+            data=request.data,
+            partial=kwargs.get("partial", False),
+            context={"request": request},
+        )
+        serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data)
+        version = take_version(changes)
+        self.update_record(record, by=request.user, version=version, **changes)
+        return Response(self.read_serializer(type(record).objects.get(pk=record.pk)).data)
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        kwargs["partial"] = True
+        return self.update(request, *args, **kwargs)
+
+
+class ConstraintViewSet(
+    _VersionedCrud,
+    HistoryMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """What each partner does not allow, or allows only on conditions."""
+
+    filterset_class = ConstraintFilter
+    read_serializer = ConstraintSerializer
+    input_serializer = ConstraintInputSerializer
+    update_serializer = ConstraintUpdateSerializer
+    ordering_fields = ["category", "effect"]
+
+    def get_queryset(self) -> QuerySet[SovereigntyConstraint]:
+        return (
+            constraints_visible_to(self.request.user)
+            .select_related("partner")
+            .prefetch_related("activity_types")
+            .order_by("partner__name", "category", "pk")
+        )
+
+    def get_object(self) -> SovereigntyConstraint:
+        write = self.action in {"update", "partial_update"}
+        self._record = constraint_for_user(self.request.user, self.kwargs["pk"], write=write)
+        return self._record
+
+    def create_record(self, **fields: Any) -> SovereigntyConstraint:
+        return services.constraint_create(**fields)
+
+    def update_record(self, record: SovereigntyConstraint, **changes: Any) -> Any:
+        return services.constraint_update(constraint=record, **changes)
+
+    @extend_schema(request=ConstraintInputSerializer, responses={201: ConstraintSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().create(request, *args, **kwargs)
+
+    @extend_schema(request=ConstraintUpdateSerializer, responses={200: ConstraintSerializer})
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().update(request, *args, **kwargs)
+
+    @extend_schema(request=ConstraintUpdateSerializer, responses={200: ConstraintSerializer})
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().partial_update(request, *args, **kwargs)
+
+
+class FindingSerializer(serializers.Serializer):
+    source = serializers.ChoiceField(choices=["agreement", "mandate", "constraint"])
+    effect = serializers.ChoiceField(choices=["covers", "condition", "blocks", "missing", "note"])
+    subject = serializers.CharField()
+    detail = serializers.CharField()
+    object_id = serializers.IntegerField(allow_null=True)
+    due_on = serializers.DateField(allow_null=True)
+
+
+class ClearanceSerializer(serializers.Serializer):
+    partner = serializers.IntegerField(source="partner.pk")
+    partner_name = serializers.CharField(source="partner.name")
+    activity_type = serializers.CharField(source="activity_type.code")
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField()
+    verdict = serializers.ChoiceField(choices=["cleared", "conditional", "blocked", "gap"])
+    findings = FindingSerializer(many=True)
+
+
+class EngagementSerializer(serializers.ModelSerializer):
+    activity_type = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    partner_name = serializers.CharField(source="partner.name", read_only=True)
+
+    class Meta:
+        model = Engagement
+        fields = [
+            "id",
+            "partner",
+            "partner_name",
+            "activity_type",
+            "title",
+            "starts_on",
+            "ends_on",
+            "location",
+            "notes",
+            "version",
+        ]
+        read_only_fields = fields
+
+
+class EngagementInputSerializer(serializers.ModelSerializer):
+    partner = _VisiblePartner()
+    activity_type = _Codes()
+
+    class Meta:
+        model = Engagement
+        fields = ["partner", "activity_type", "title", "starts_on", "ends_on", "location", "notes"]
+
+
+class EngagementUpdateSerializer(EngagementInputSerializer):
+    version = serializers.IntegerField(min_value=1)
+
+    class Meta(EngagementInputSerializer.Meta):
+        fields = [*EngagementInputSerializer.Meta.fields, "version"]
+
+
+class EngagementViewSet(
+    _VersionedCrud,
+    HistoryMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Planned activities with partners; `clearance` says whether each may go ahead."""
+
+    filterset_class = EngagementFilter
+    read_serializer = EngagementSerializer
+    input_serializer = EngagementInputSerializer
+    update_serializer = EngagementUpdateSerializer
+    ordering_fields = ["starts_on", "title"]
+
+    def get_queryset(self) -> QuerySet[Engagement]:
+        return (
+            engagements_visible_to(self.request.user)
+            .select_related("partner", "activity_type")
+            .order_by("starts_on", "pk")
+        )
+
+    def get_object(self) -> Engagement:
+        write = self.action in {"update", "partial_update"}
+        self._record = engagement_for_user(self.request.user, self.kwargs["pk"], write=write)
+        return self._record
+
+    def create_record(self, **fields: Any) -> Engagement:
+        return services.engagement_create(**fields)
+
+    def update_record(self, record: Engagement, **changes: Any) -> Any:
+        return services.engagement_update(engagement=record, **changes)
+
+    @extend_schema(request=EngagementInputSerializer, responses={201: EngagementSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().create(request, *args, **kwargs)
+
+    @extend_schema(request=EngagementUpdateSerializer, responses={200: EngagementSerializer})
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().update(request, *args, **kwargs)
+
+    @extend_schema(request=EngagementUpdateSerializer, responses={200: EngagementSerializer})
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().partial_update(request, *args, **kwargs)
+
+    @extend_schema(responses={200: ClearanceSerializer}, filters=False)
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def clearance(self, request: Request, pk: str | None = None) -> Response:
+        """May we do this, and what must happen first? A verdict with every reason."""
+        engagement = self.get_object()
+        result = clearance_check(
+            partner=engagement.partner,
+            activity_type=engagement.activity_type,
+            starts_on=engagement.starts_on,
+            ends_on=engagement.ends_on,
+            today=timezone.localdate(),
+        )
+        return Response(ClearanceSerializer(result).data)
+
+
+class ClearanceRequestSerializer(serializers.Serializer):
+    partner = _VisiblePartner()
+    activity_type = _Codes()
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField()
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["ends_on"] < attrs["starts_on"]:
+            raise serializers.ValidationError({"ends_on": ["The end comes before the start."]})
+        return attrs
+
+
+class ClearanceCheckView(APIView):
+    """An ad-hoc clearance check, without saving an engagement."""
+
+    @extend_schema(request=ClearanceRequestSerializer, responses={200: ClearanceSerializer})
+    def post(self, request: Request) -> Response:
+        serializer = ClearanceRequestSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        result: Clearance = clearance_check(**serializer.validated_data, today=timezone.localdate())
+        return Response(ClearanceSerializer(result).data)
+
+
+class CoverageCellSerializer(serializers.Serializer):
+    partner = serializers.IntegerField()
+    partner_name = serializers.CharField()
+    activity_type = serializers.CharField()
+    verdict = serializers.ChoiceField(choices=["cleared", "conditional", "blocked", "gap"])
+    agreements = serializers.IntegerField()
+    mandates = serializers.IntegerField()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class CoverageSerializer(serializers.Serializer):
+    on = serializers.DateField()
+    totals = serializers.DictField(child=serializers.IntegerField())
+    cells = CoverageCellSerializer(many=True)
+
+
+class CoverageView(APIView):
+    """The legal picture of the portfolio: the clearance verdict for every partner × activity
+    type in use, on one day."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("on", date, description="The day to judge (default: today).")],
+        responses={200: CoverageSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        raw = request.query_params.get("on")
+        on = timezone.localdate()
+        if raw is not None:
+            try:
+                on = date.fromisoformat(raw)
+            except ValueError:
+                raise serializers.ValidationError({"on": ["Use a date as YYYY-MM-DD."]}) from None
+        coverage = coverage_matrix(user=request.user, on=on, today=timezone.localdate())
+        names = {p.pk: p.name for p in coverage.partners}
+        codes = {a.pk: a.code for a in coverage.activity_types}
+        cells = [
+            {
+                "partner": cell.partner_id,
+                "partner_name": names[cell.partner_id],
+                "activity_type": codes[cell.activity_type_id],
+                "verdict": cell.verdict.value,
+                "agreements": cell.agreements,
+                "mandates": cell.mandates,
+                "reasons": [
+                    f.detail
+                    for f in cell.findings
+                    if f.effect in {"blocks", "missing", "condition"}
+                ],
+            }
+            for cell in coverage.cells.values()
+        ]
+        return Response({"on": on, "totals": coverage.totals(), "cells": cells})
