@@ -8,8 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import QuerySet
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
@@ -17,9 +16,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from agreements import services
+from agreements.api.fields import (
+    ActiveUserField,
+    ActivityCodeField,
+    VisibleAgreementField,
+    VisiblePartnerField,
+)
 from agreements.filters import AgreementFilter
 from agreements.models import (
-    ActivityType,
     Agreement,
     AgreementDocument,
     AgreementParty,
@@ -28,37 +32,9 @@ from agreements.models import (
 )
 from agreements.selectors import agreement_for_user, agreement_list, agreements_visible_to
 from agreements.selectors.agreements import can_review_agreement
-from agreements.selectors.partners import partners_visible_to
 from config.api import HistoryMixin, take_version
 
 User = get_user_model()
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class _VisiblePartner(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self) -> QuerySet:
-        return partners_visible_to(self.context["request"].user)
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class _VisibleAgreement(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self) -> QuerySet:
-        return agreements_visible_to(self.context["request"].user)
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class _ActiveUser(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self) -> QuerySet:
-        return User.objects.filter(is_active=True)
-
-
-@extend_schema_field(OpenApiTypes.STR)
-class _ActivityCodes(serializers.SlugRelatedField):
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(slug_field="code", **kwargs)
-
-    def get_queryset(self) -> QuerySet:
-        return ActivityType.objects.all()
 
 
 class PartySerializer(serializers.ModelSerializer):
@@ -81,7 +57,7 @@ class PartySerializer(serializers.ModelSerializer):
 
 
 class PartyInputSerializer(serializers.ModelSerializer):
-    partner = _VisiblePartner()
+    partner = VisiblePartnerField()
 
     class Meta:
         model = AgreementParty
@@ -150,13 +126,13 @@ class AgreementSerializer(serializers.ModelSerializer):
 
 class AgreementInputSerializer(serializers.ModelSerializer):
     activity_types = serializers.ListField(
-        child=_ActivityCodes(), required=False, help_text="Activity type codes."
+        child=ActivityCodeField(), required=False, help_text="Activity type codes."
     )
     parties = PartyInputSerializer(many=True, required=False)
-    owner = _ActiveUser(required=False, allow_null=True)
-    legal_reviewer = _ActiveUser(required=False, allow_null=True)
-    parent = _VisibleAgreement(required=False, allow_null=True)
-    supersedes = _VisibleAgreement(required=False, allow_null=True)
+    owner = ActiveUserField(required=False, allow_null=True)
+    legal_reviewer = ActiveUserField(required=False, allow_null=True)
+    parent = VisibleAgreementField(required=False, allow_null=True)
+    supersedes = VisibleAgreementField(required=False, allow_null=True)
 
     class Meta:
         model = Agreement

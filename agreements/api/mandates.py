@@ -7,8 +7,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -16,16 +15,19 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agreements import services
+from agreements.api.fields import (
+    ActivityCodeField,
+    VisibleAgreementField,
+    VisiblePartnerField,
+)
 from agreements.filters import ConstraintFilter, EngagementFilter, MandateFilter
 from agreements.models import (
-    ActivityType,
     Engagement,
     LegalMandate,
     LegalReview,
     SovereigntyConstraint,
 )
 from agreements.selectors import (
-    agreements_visible_to,
     clearance_check,
     constraint_for_user,
     constraints_visible_to,
@@ -34,32 +36,9 @@ from agreements.selectors import (
     engagements_visible_to,
     mandate_for_user,
     mandates_visible_to,
-    partners_visible_to,
 )
 from agreements.selectors.clearance import Clearance
 from config.api import HistoryMixin, take_version
-
-
-@extend_schema_field(OpenApiTypes.STR)
-class _Codes(serializers.SlugRelatedField):
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(slug_field="code", **kwargs)
-
-    def get_queryset(self) -> QuerySet:
-        return ActivityType.objects.all()
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class _VisiblePartner(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self) -> QuerySet:
-        return partners_visible_to(self.context["request"].user)
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class _VisibleAgreement(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self) -> QuerySet:
-        return agreements_visible_to(self.context["request"].user)
-
 
 # --- mandates --------------------------------------------------------------------------------
 
@@ -130,9 +109,11 @@ class MandateSerializer(serializers.ModelSerializer):
 
 
 class MandateInputSerializer(serializers.ModelSerializer):
-    activity_types = serializers.ListField(child=_Codes(), help_text="Activity type codes.")
-    partners = serializers.ListField(child=_VisiblePartner(), required=False, default=list)
-    agreement = _VisibleAgreement(required=False, allow_null=True)
+    activity_types = serializers.ListField(
+        child=ActivityCodeField(), help_text="Activity type codes."
+    )
+    partners = serializers.ListField(child=VisiblePartnerField(), required=False, default=list)
+    agreement = VisibleAgreementField(required=False, allow_null=True)
 
     class Meta:
         model = LegalMandate
@@ -298,10 +279,10 @@ class ConstraintSerializer(serializers.ModelSerializer):
 
 
 class ConstraintInputSerializer(serializers.ModelSerializer):
-    partner = _VisiblePartner()
-    agreement = _VisibleAgreement(required=False, allow_null=True)
+    partner = VisiblePartnerField()
+    agreement = VisibleAgreementField(required=False, allow_null=True)
     activity_types = serializers.ListField(
-        child=_Codes(),
+        child=ActivityCodeField(),
         required=False,
         default=list,
         help_text="Activity type codes; empty means every activity.",
@@ -326,7 +307,7 @@ class ConstraintInputSerializer(serializers.ModelSerializer):
 
 class ConstraintUpdateSerializer(ConstraintInputSerializer):
     version = serializers.IntegerField(min_value=1)
-    activity_types = serializers.ListField(child=_Codes(), required=False)
+    activity_types = serializers.ListField(child=ActivityCodeField(), required=False)
 
     class Meta(ConstraintInputSerializer.Meta):
         fields = [*ConstraintInputSerializer.Meta.fields, "version"]
@@ -469,8 +450,8 @@ class EngagementSerializer(serializers.ModelSerializer):
 
 
 class EngagementInputSerializer(serializers.ModelSerializer):
-    partner = _VisiblePartner()
-    activity_type = _Codes()
+    partner = VisiblePartnerField()
+    activity_type = ActivityCodeField()
 
     class Meta:
         model = Engagement
@@ -547,8 +528,8 @@ class EngagementViewSet(
 
 
 class ClearanceRequestSerializer(serializers.Serializer):
-    partner = _VisiblePartner()
-    activity_type = _Codes()
+    partner = VisiblePartnerField()
+    activity_type = ActivityCodeField()
     starts_on = serializers.DateField()
     ends_on = serializers.DateField()
 

@@ -12,12 +12,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from agreements import services
+from agreements.api.fields import VisiblePartnerField
 from agreements.filters import ActivityTypeFilter, PartnerFilter, UserFilter
 from agreements.models import ActivityType, Partner
 from agreements.selectors import (
     partner_for_user,
     partner_list,
-    partners_visible_to,
 )
 from config.api import HistoryEntrySerializer, HistoryMixin, take_version
 from config.permissions import IsAdministratorOrReadOnly
@@ -67,11 +67,6 @@ class PartnerSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class _ScopedPartnerField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self) -> Any:
-        return partners_visible_to(self.context["request"].user)
-
-
 class _LiaisonOfficerField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self) -> Any:
         return User.objects.filter(is_active=True)
@@ -80,7 +75,7 @@ class _LiaisonOfficerField(serializers.PrimaryKeyRelatedField):
 class PartnerInputSerializer(serializers.ModelSerializer):
     """A partner as written. Model rules (country code, parent, unique name) run in the service."""
 
-    parent = _ScopedPartnerField(required=False, allow_null=True)
+    parent = VisiblePartnerField(required=False, allow_null=True)
     liaison_officers = _LiaisonOfficerField(
         many=True,
         required=False,
