@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -10,11 +11,20 @@ import yaml
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
 from agreements import services
-from agreements.models import Partner
+from agreements.models import (
+    ActivityType,
+    Agreement,
+    Engagement,
+    LegalMandate,
+    Partner,
+    SovereigntyConstraint,
+)
 
 DEMO_FILE = Path(__file__).resolve().parent / "demo_data" / "partners.yaml"
+LEGAL_FILE = Path(__file__).resolve().parent / "demo_data" / "legal.yaml"
 DEMO_PASSWORD = "accord-demo-2026"
 
 
@@ -85,4 +95,138 @@ def load_demo_partners() -> int:
         officers = list(User.objects.filter(username__in=entry.get("portfolio", [])))
         services.partner_create(by=admin, liaison_officers=officers, **fields)
         created += 1
+    return created
+
+
+def _legal_definition() -> dict[str, Any]:
+    with LEGAL_FILE.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@transaction.atomic
+def load_demo_legal(*, today: date) -> dict[str, int]:
+    """Agreements, mandates (with decisions), constraints and engagements that do not exist
+    yet. Agreements are recorded through the services and then given the state they are in
+    today, as an import of an existing register would."""
+    User = get_user_model()
+    admin = User.objects.get(username="admin")
+    legal = User.objects.get(username="legal")
+    definition = _legal_definition()
+    created = {"agreements": 0, "mandates": 0, "constraints": 0, "engagements": 0}
+    partners = {p.name: p for p in Partner.objects.all()}
+    types = {t.code: t for t in ActivityType.objects.all()}
+
+    for entry in definition["agreements"]:
+        if Agreement.objects.filter(reference__iexact=entry["reference"]).exists():
+            continue
+        fields = {
+            key: entry[key]
+            for key in (
+                "reference",
+                "title",
+                "kind",
+                "signed_on",
+                "effective_on",
+                "expires_on",
+                "notice_period_days",
+                "review_interval_months",
+                "last_reviewed_on",
+            )
+            if key in entry
+        }
+        if "parent" in entry:
+            fields["parent"] = Agreement.objects.get(reference=entry["parent"])
+            fields["relation_to_parent"] = entry["relation"]
+        for role in ("owner", "legal_reviewer"):
+            if role in entry:
+                fields[role] = User.objects.get(username=entry[role])
+        parties = [
+            {
+                **{k: v for k, v in party.items() if k != "partner"},
+                "partner": partners[party["partner"]],
+            }
+            for party in entry["parties"]
+        ]
+        agreement = services.agreement_create(
+            by=admin,
+            activity_types=[types[code] for code in entry["activities"]],
+            parties=parties,
+            **fields,
+        )
+        Agreement.objects.filter(pk=agreement.pk).update(
+            status=entry["status"], status_changed_at=timezone.now() - timedelta(days=12)
+        )
+        created["agreements"] += 1
+
+    for entry in definition["mandates"]:
+        if LegalMandate.objects.filter(title=entry["title"]).exists():
+            continue
+        fields = {
+            key: entry[key]
+            for key in ("title", "kind", "citation", "article", "valid_from", "valid_until")
+            if key in entry
+        }
+        if "agreement" in entry:
+            fields["agreement"] = Agreement.objects.get(reference=entry["agreement"])
+        mandate = services.mandate_create(
+            by=legal,
+            activity_types=[types[code] for code in entry["activities"]],
+            partners=[partners[name] for name in entry.get("partners", [])],
+            applies_to_all_partners=entry.get("all_partners", False),
+            review_interval_months=24,
+            **fields,
+        )
+        if "decision" in entry:
+            services.legal_review_decide(
+                mandate=mandate,
+                reviewer=legal,
+                decision=entry["decision"],
+                opinion=entry["opinion"],
+                conditions=entry.get("conditions", ""),
+            )
+        created["mandates"] += 1
+
+    for entry in definition["constraints"]:
+        partner = partners[entry["partner"]]
+        if SovereigntyConstraint.objects.filter(
+            partner=partner, category=entry["category"]
+        ).exists():
+            continue
+        fields = {
+            key: entry[key]
+            for key in (
+                "category",
+                "effect",
+                "consent_lead_days",
+                "description",
+                "legal_basis",
+                "clause",
+            )
+            if key in entry
+        }
+        if "agreement" in entry:
+            fields["agreement"] = Agreement.objects.get(reference=entry["agreement"])
+        services.constraint_create(
+            by=admin,
+            partner=partner,
+            activity_types=[types[code] for code in entry.get("activities", [])],
+            **fields,
+        )
+        created["constraints"] += 1
+
+    for entry in definition["engagements"]:
+        partner = partners[entry["partner"]]
+        if Engagement.objects.filter(partner=partner, title=entry["title"]).exists():
+            continue
+        starts = today + timedelta(days=entry["starts_in_days"])
+        services.engagement_create(
+            by=admin,
+            partner=partner,
+            activity_type=types[entry["activity"]],
+            title=entry["title"],
+            starts_on=starts,
+            ends_on=starts + timedelta(days=entry["days"]),
+            location=entry.get("location", ""),
+        )
+        created["engagements"] += 1
     return created

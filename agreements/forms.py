@@ -4,9 +4,26 @@ from typing import Any
 
 from django import forms
 
-from agreements.models import Partner
-from agreements.selectors import liaison_officer_candidates, partners_visible_to
-from config.roles import AnyUser, is_administrator
+from agreements.models import (
+    ActivityType,
+    Agreement,
+    AgreementDocument,
+    AgreementParty,
+    AgreementReview,
+    Engagement,
+    LegalMandate,
+    LegalReview,
+    Partner,
+    SovereigntyConstraint,
+)
+from agreements.selectors import (
+    activity_types,
+    agreements_visible_to,
+    liaison_officer_candidates,
+    partners_visible_to,
+    users_with_role,
+)
+from config.roles import AnyUser, Role, is_administrator
 
 
 class PartnerForm(forms.ModelForm):
@@ -55,3 +72,226 @@ class PartnerForm(forms.ModelForm):
         changes = dict(self.cleaned_data)
         changes.pop("version", None)
         return changes
+
+
+class _DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class AgreementForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Agreement
+        fields = [
+            "reference",
+            "title",
+            "kind",
+            "activity_types",
+            "owner",
+            "legal_reviewer",
+            "parent",
+            "relation_to_parent",
+            "supersedes",
+            "signed_on",
+            "effective_on",
+            "expires_on",
+            "auto_renews",
+            "renewal_term_months",
+            "notice_period_days",
+            "review_interval_months",
+            "summary",
+        ]
+        widgets = {
+            "activity_types": forms.CheckboxSelectMultiple,
+            "signed_on": _DateInput(),
+            "effective_on": _DateInput(),
+            "expires_on": _DateInput(),
+            "summary": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        visible = agreements_visible_to(user)
+        if self.instance.pk:
+            visible = visible.exclude(pk=self.instance.pk)
+        self.fields["parent"].queryset = visible
+        self.fields["supersedes"].queryset = visible
+        self.fields["activity_types"].queryset = activity_types()
+        self.fields["owner"].queryset = liaison_officer_candidates()
+        self.fields["legal_reviewer"].queryset = users_with_role(Role.LEGAL_ADVISOR)
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+    def service_fields(self) -> dict[str, Any]:
+        values = dict(self.cleaned_data)
+        values.pop("version", None)
+        values["activity_types"] = list(values.get("activity_types") or [])
+        return values
+
+
+class PartyForm(forms.ModelForm):
+    class Meta:
+        model = AgreementParty
+        fields = ["partner", "role", "signed_on", "in_force_on", "withdrawn_on", "reservations"]
+        widgets = {
+            "signed_on": _DateInput(),
+            "in_force_on": _DateInput(),
+            "withdrawn_on": _DateInput(),
+            "reservations": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, user: AnyUser, agreement: Agreement, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].queryset = partners_visible_to(user).exclude(
+            agreement_parties__agreement=agreement
+        )
+
+    def _post_clean(self) -> None:
+        # The service validates the party against its agreement; the form checks fields only.
+        pass
+
+
+class TransitionForm(forms.Form):
+    to = forms.ChoiceField(choices=Agreement.Status.choices, widget=forms.HiddenInput)
+    note = forms.CharField(required=False, max_length=2000)
+
+
+class ReviewForm(forms.Form):
+    reviewed_on = forms.DateField(widget=_DateInput())
+    outcome = forms.ChoiceField(choices=AgreementReview.Outcome.choices)
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DocumentForm(forms.Form):
+    file = forms.FileField()
+    title = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(choices=AgreementDocument.Kind.choices)
+    language = forms.CharField(max_length=3, help_text="ISO 639 code, e.g. en, es, fr.")
+    equally_authentic = forms.BooleanField(required=False)
+
+
+class MandateForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = LegalMandate
+        fields = [
+            "title",
+            "kind",
+            "citation",
+            "agreement",
+            "article",
+            "activity_types",
+            "applies_to_all_partners",
+            "partners",
+            "geographic_scope",
+            "valid_from",
+            "valid_until",
+            "review_interval_months",
+            "summary",
+        ]
+        widgets = {
+            "activity_types": forms.CheckboxSelectMultiple,
+            "partners": forms.SelectMultiple(attrs={"size": 8}),
+            "valid_from": _DateInput(),
+            "valid_until": _DateInput(),
+            "geographic_scope": forms.Textarea(attrs={"rows": 2}),
+            "summary": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agreement"].queryset = agreements_visible_to(user)
+        self.fields["partners"].queryset = partners_visible_to(user)
+        self.fields["activity_types"].queryset = activity_types()
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+    def service_fields(self) -> dict[str, Any]:
+        values = dict(self.cleaned_data)
+        values.pop("version", None)
+        values["activity_types"] = list(values.get("activity_types") or [])
+        values["partners"] = list(values.get("partners") or [])
+        return values
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=LegalReview.Decision.choices, widget=forms.RadioSelect)
+    opinion = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
+    conditions = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ConstraintForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = SovereigntyConstraint
+        fields = [
+            "category",
+            "effect",
+            "consent_lead_days",
+            "activity_types",
+            "description",
+            "legal_basis",
+            "agreement",
+            "clause",
+            "valid_from",
+            "valid_until",
+        ]
+        widgets = {
+            "activity_types": forms.CheckboxSelectMultiple,
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "valid_from": _DateInput(),
+            "valid_until": _DateInput(),
+        }
+
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agreement"].queryset = agreements_visible_to(user)
+        self.fields["activity_types"].queryset = activity_types()
+        self.fields["activity_types"].help_text = "None ticked: every activity."
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+
+class EngagementForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Engagement
+        fields = ["activity_type", "title", "starts_on", "ends_on", "location", "notes"]
+        widgets = {
+            "starts_on": _DateInput(),
+            "ends_on": _DateInput(),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["activity_type"].queryset = activity_types()
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+
+class ClearanceForm(forms.Form):
+    partner = forms.ModelChoiceField(queryset=Partner.objects.none())
+    activity_type = forms.ModelChoiceField(queryset=ActivityType.objects.none())
+    starts_on = forms.DateField(widget=_DateInput())
+    ends_on = forms.DateField(widget=_DateInput())
+
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].queryset = partners_visible_to(user)
+        self.fields["activity_type"].queryset = activity_types()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        start, end = cleaned.get("starts_on"), cleaned.get("ends_on")
+        if start and end and end < start:
+            self.add_error("ends_on", "The end comes before the start.")
+        return cleaned

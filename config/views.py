@@ -1,17 +1,21 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
+from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.defaults import page_not_found
 
+from config.errors import DomainError, StaleVersionError
 from config.models import WorkerHeartbeat
 from config.roles import has_any_role
 
@@ -62,3 +66,28 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=404)
     return page_not_found(request, exception)
+
+
+def run_service[T](request: HttpRequest, form: Any, call: Callable[[], T]) -> T | None:
+    """Call a service for a valid form and translate what it refuses into the form: field
+    errors onto their fields, a stale version into a message (the caller shows a fresh form).
+    Returns the service's result, or None when it refused."""
+    try:
+        return call()
+    except StaleVersionError as error:
+        messages.error(request, error.message)
+        form.stale = True
+    except ValidationError as error:
+        _add_errors(
+            form, error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+        )
+    except DomainError as error:
+        _add_errors(form, error.field_errors or {None: [error.message]})
+    return None
+
+
+def _add_errors(form: Any, errors: dict[Any, list[str]]) -> None:
+    for name, messages_ in errors.items():
+        target = name if name in form.fields else None
+        for message in messages_:
+            form.add_error(target, message if target else f"{name}: {message}" if name else message)

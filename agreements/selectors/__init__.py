@@ -26,6 +26,7 @@ from agreements.selectors.partners import (
     partner_for_user,
     partner_list,
     partners_visible_to,
+    users_with_role,
 )
 
 __all__ = [
@@ -52,4 +53,5 @@ __all__ = [
     "partner_list",
     "partners_visible_to",
     "review_queue",
+    "users_with_role",
 ]

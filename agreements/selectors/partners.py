@@ -80,3 +80,12 @@ def liaison_officer_candidates() -> QuerySet:
         .order_by("last_name", "first_name", "username")
         .distinct()
     )
+
+
+def users_with_role(role: Role) -> QuerySet:
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=role)
+        .order_by("last_name", "first_name", "username")
+        .distinct()
+    )

@@ -12,8 +12,9 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
 
-from agreements.demo import load_demo_partners, load_demo_users
+from agreements.demo import load_demo_legal, load_demo_partners, load_demo_users
 
 
 class Command(BaseCommand):
@@ -32,7 +33,11 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         logins = load_demo_users()
         created = load_demo_partners()
-        self.stdout.write(self.style.SUCCESS(f"Database ready ({created} demo partners added)."))
+        legal = load_demo_legal(today=timezone.localdate())
+        added = ", ".join(f"{count} {name}" for name, count in legal.items())
+        self.stdout.write(
+            self.style.SUCCESS(f"Database ready ({created} demo partners added; {added}).")
+        )
         base = f"http://{host}:{port}"
         self.stdout.write("")
         self.stdout.write(

@@ -1,19 +1,24 @@
-"""HTML pages for partners."""
+"""Partner pages: list, record (with its agreements, constraints, engagements, timeline)."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from agreements import services
 from agreements.filters import PartnerFilter
 from agreements.forms import PartnerForm
-from agreements.models import Partner
+from agreements.models import Agreement, Partner
 from agreements.selectors import (
+    agreement_list,
     can_create_partner,
     can_edit_partner,
     partner_for_user,
@@ -52,8 +57,19 @@ def partner_list_page(request: HttpRequest) -> HttpResponse:
 @role_required
 def partner_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
     partner = partner_for_user(request.user, pk)
+    today = timezone.localdate()
+    agreements = list(agreement_list(request.user).filter(parties__partner=partner).distinct())
     context = {
         "partner": partner,
+        "genealogy": _genealogy_rows(agreements),
+        "constraints": partner.constraints.prefetch_related("activity_types").select_related(
+            "agreement"
+        ),
+        "engagements": partner.engagements.select_related("activity_type").order_by("-starts_on")[
+            :20
+        ],
+        "timeline": _timeline(agreements, partner, today),
+        "today": today,
         "agencies": partners_visible_to(request.user).filter(parent=partner).order_by("name"),
         "liaison_officers": partner.liaison_officers.order_by("last_name", "username"),
         "history": history_entries(partner),
@@ -111,6 +127,59 @@ def partner_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("partner-detail", pk=pk)
     context = {"form": form, "partner": partner, "stale_values": stale_values}
     return render(request, "agreements/partner_form.html", context)
+
+
+def _genealogy_rows(agreements: list[Agreement]) -> list[tuple[Agreement, int]]:
+    """Agreements in tree order (umbrella first, what hangs under it indented below)."""
+    by_parent: dict[int | None, list[Agreement]] = {}
+    ids = {a.pk for a in agreements}
+    for agreement in agreements:
+        parent = agreement.parent_id if agreement.parent_id in ids else None
+        by_parent.setdefault(parent, []).append(agreement)
+    rows: list[tuple[Agreement, int]] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for agreement in by_parent.get(parent, []):
+            rows.append((agreement, depth))
+            if depth < 5:
+                walk(agreement.pk, depth + 1)
+
+    walk(None, 0)
+    return rows
+
+
+def _timeline(agreements: list[Agreement], partner: Partner, today: date) -> list[dict]:
+    """Every dated event of the partner's agreements and engagements, nearest future first."""
+    events = []
+    labels = [
+        ("signed_on", "signed"),
+        ("effective_on", "takes effect"),
+        ("notice_deadline", "last day to give notice"),
+        ("expires_on", "expires"),
+        ("next_review_on", "review due"),
+    ]
+    for agreement in agreements:
+        for attribute, label in labels:
+            day = getattr(agreement, attribute)
+            if day:
+                events.append(
+                    {
+                        "on": day,
+                        "what": f"{agreement.reference} {label}",
+                        "url": reverse("agreement-detail", args=[agreement.pk]),
+                    }
+                )
+    for engagement in partner.engagements.select_related("activity_type"):
+        events.append(
+            {
+                "on": engagement.starts_on,
+                "what": f"{engagement.title} starts",
+                "url": reverse("engagement-detail", args=[engagement.pk]),
+            }
+        )
+    upcoming = sorted((e for e in events if e["on"] >= today), key=lambda e: e["on"])
+    past = sorted((e for e in events if e["on"] < today), key=lambda e: e["on"], reverse=True)
+    return [*({**e, "past": False} for e in upcoming), *({**e, "past": True} for e in past[:10])]
 
 
 def _without_blanks(query: QueryDict) -> QueryDict:

@@ -1,0 +1,135 @@
+"""Legal pages: mandates with their decisions, and the legal advisor's review queue."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from agreements import services
+from agreements.filters import MandateFilter
+from agreements.forms import DecisionForm, MandateForm
+from agreements.models import LegalMandate, LegalReview
+from agreements.selectors import mandate_for_user, mandates_visible_to, review_queue
+from agreements.selectors.mandates import can_edit_mandates
+from agreements.views.partners import _without_blanks
+from config.history import history_entries
+from config.roles import Role, has_role
+from config.views import role_required, run_service
+
+
+@role_required
+def mandate_list_page(request: HttpRequest) -> HttpResponse:
+    queryset = mandates_visible_to(request.user).prefetch_related("activity_types", "partners")
+    mandate_filter = MandateFilter(_without_blanks(request.GET), queryset=queryset)
+    rows = mandate_filter.qs if mandate_filter.is_valid() else LegalMandate.objects.none()
+    return render(
+        request,
+        "agreements/mandate_list.html",
+        {
+            "filter": mandate_filter,
+            "mandates": rows.order_by("title"),
+            "can_create": can_edit_mandates(request.user),
+        },
+    )
+
+
+@role_required
+def mandate_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
+    mandate = mandate_for_user(request.user, pk)
+    decide = has_role(request.user, Role.LEGAL_ADVISOR)
+    context = {
+        "mandate": mandate,
+        "activity_types": mandate.activity_types.all(),
+        "partners": mandate.partners.all(),
+        "decisions": mandate.reviews.select_related("reviewer"),
+        "history": history_entries(mandate),
+        "can_edit": can_edit_mandates(request.user),
+        "decision_form": DecisionForm(initial={"version": mandate.version}) if decide else None,
+    }
+    return render(request, "agreements/mandate_detail.html", context)
+
+
+@role_required
+@require_http_methods(["GET", "POST"])
+def mandate_form_page(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    mandate = mandate_for_user(request.user, pk, write=True) if pk else None
+    if mandate is None and not can_edit_mandates(request.user):
+        raise PermissionDenied("Only legal advisors and administrators record mandates.")
+    form = MandateForm(request.POST or None, instance=mandate, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        values = form.service_fields()
+        if mandate is None:
+            saved = run_service(
+                request, form, lambda: services.mandate_create(by=request.user, **values)
+            )
+        else:
+            fresh = mandate_for_user(request.user, pk, write=True)
+            saved = run_service(
+                request,
+                form,
+                lambda: services.mandate_update(
+                    mandate=fresh,
+                    by=request.user,
+                    version=form.cleaned_data.get("version") or 0,
+                    **values,
+                ),
+            )
+        if saved is not None:
+            if saved.status == LegalMandate.Status.PENDING_REVIEW:
+                messages.info(request, "The mandate awaits legal review.")
+            messages.success(request, "Mandate saved.")
+            return redirect("mandate-detail", pk=saved.pk)
+        if getattr(form, "stale", False):
+            mandate = mandate_for_user(request.user, pk, write=True)
+            form = MandateForm(instance=mandate, user=request.user)
+    return render(request, "agreements/mandate_form.html", {"form": form, "mandate": mandate})
+
+
+@role_required
+@require_POST
+def mandate_decide_page(request: HttpRequest, pk: int) -> HttpResponse:
+    mandate = mandate_for_user(request.user, pk)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        review = run_service(
+            request,
+            form,
+            lambda: services.legal_review_decide(
+                mandate=mandate, reviewer=request.user, **form.cleaned_data
+            ),
+        )
+        if review is not None:
+            messages.success(request, f"Decision recorded: {review.get_decision_display()}.")
+            return redirect("mandate-detail", pk=pk)
+    context = {
+        "mandate": mandate,
+        "activity_types": mandate.activity_types.all(),
+        "partners": mandate.partners.all(),
+        "decisions": mandate.reviews.select_related("reviewer"),
+        "history": history_entries(mandate),
+        "can_edit": can_edit_mandates(request.user),
+        "decision_form": form,
+    }
+    return render(request, "agreements/mandate_detail.html", context, status=400)
+
+
+@role_required
+def review_queue_page(request: HttpRequest) -> HttpResponse:
+    queue = review_queue(request.user)
+    now = timezone.now()
+    return render(
+        request,
+        "agreements/review_queue.html",
+        {
+            "mandates": queue["mandates"].prefetch_related(
+                Prefetch("reviews", queryset=LegalReview.objects.select_related("reviewer"))
+            ),
+            "agreements": queue["agreements"],
+            "now": now,
+        },
+    )
