@@ -24,4 +24,10 @@ app.conf.beat_schedule = {
         "task": "config.tasks.record_heartbeat",
         "schedule": crontab(minute="*"),
     },
+    # Signed agreements enter into force on their effective date; past expiry they expire
+    # or auto-renew. Early in the day, so the day's pages and reminders see the new state.
+    "agreement-lifecycle": {
+        "task": "agreements.tasks.lifecycle_sweep",
+        "schedule": crontab(hour=0, minute=30),
+    },
 }

@@ -15,6 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from agreements.exceptions import AgreementsError
@@ -411,13 +412,20 @@ class LifecycleRun:
     not_ready: list[str] = field(default_factory=list)
 
 
-def agreement_lifecycle_run(*, as_of: date) -> LifecycleRun:
-    """Signed agreements whose effective date has come go in force; agreements past expiry
-    expire or, if they auto-renew, move their expiry on by whole renewal terms. Running it
-    again for the same day changes nothing more: each step is guarded by the stored state."""
-    run = LifecycleRun(as_of=as_of)
-    due = Agreement.objects.filter(status=S.SIGNED, effective_on__lte=as_of).order_by("pk")
-    for agreement in due:
+def agreements_due_for_lifecycle(*, as_of: date) -> QuerySet[Agreement]:
+    """Agreements the daily job has something to do for: signed ones whose effective date has
+    come, and ones in force (or suspended) past their expiry."""
+    return Agreement.objects.filter(
+        Q(status=S.SIGNED, effective_on__lte=as_of)
+        | Q(status__in=[S.IN_FORCE, S.SUSPENDED], expires_on__lt=as_of)
+    ).order_by("pk")
+
+
+def agreement_lifecycle_step(*, agreement: Agreement, as_of: date, run: LifecycleRun) -> None:
+    """One agreement's daily step. Guarded by the stored state, so a second run (or a second
+    worker) finds nothing left to do."""
+    agreement = Agreement.objects.get(pk=agreement.pk)
+    if agreement.status == S.SIGNED and agreement.effective_on and agreement.effective_on <= as_of:
         try:
             agreement_transition(
                 agreement=agreement,
@@ -428,29 +436,40 @@ def agreement_lifecycle_run(*, as_of: date) -> LifecycleRun:
             run.entered_into_force.append(agreement.reference)
         except AgreementsError:
             run.not_ready.append(agreement.reference)
-    lapsed = Agreement.objects.filter(
-        status__in=[S.IN_FORCE, S.SUSPENDED], expires_on__lt=as_of
-    ).order_by("pk")
-    for agreement in lapsed:
+        return
+    lapsed = agreement.expires_on is not None and agreement.expires_on < as_of
+    if agreement.status in {S.IN_FORCE, S.SUSPENDED} and lapsed:
         if agreement.auto_renews and agreement.renewal_term_months:
-            _renew(agreement, as_of=as_of)
-            run.renewed.append(agreement.reference)
+            if _renew(agreement, as_of=as_of):
+                run.renewed.append(agreement.reference)
         else:
-            agreement_transition(
-                agreement=agreement,
-                to=S.EXPIRED,
-                by=None,
-                note=f"Expiry date {agreement.expires_on} passed (daily job, {as_of}).",
-            )
-            run.expired.append(agreement.reference)
+            try:
+                agreement_transition(
+                    agreement=agreement,
+                    to=S.EXPIRED,
+                    by=None,
+                    note=f"Expiry date {agreement.expires_on} passed (daily job, {as_of}).",
+                )
+                run.expired.append(agreement.reference)
+            except AgreementsError:
+                return  # another run expired it meanwhile
+
+
+def agreement_lifecycle_run(*, as_of: date) -> LifecycleRun:
+    """Signed agreements whose effective date has come go in force; agreements past expiry
+    expire or, if they auto-renew, move their expiry on by whole renewal terms. Running it
+    again for the same day changes nothing more: each step is guarded by the stored state."""
+    run = LifecycleRun(as_of=as_of)
+    for agreement in agreements_due_for_lifecycle(as_of=as_of):
+        agreement_lifecycle_step(agreement=agreement, as_of=as_of, run=run)
     return run
 
 
 @transaction.atomic
-def _renew(agreement: Agreement, *, as_of: date) -> None:
+def _renew(agreement: Agreement, *, as_of: date) -> bool:
     locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
     if locked.expires_on is None or locked.expires_on >= as_of:
-        return  # renewed meanwhile
+        return False  # renewed meanwhile
     old = locked.expires_on
     new = old
     while new < as_of:
@@ -461,3 +480,4 @@ def _renew(agreement: Agreement, *, as_of: date) -> None:
         f"expiry {old} → {new} (daily job, {as_of})."
     )
     locked.save()
+    return True

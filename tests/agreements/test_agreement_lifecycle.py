@@ -216,3 +216,42 @@ def test_a_multilateral_agreement_is_in_force_only_for_parties_bound_by_it(perso
     )
     bound = set(parties_in_force(on=date(2015, 1, 1)).values_list("partner__name", flat=True))
     assert bound == {"Colombia"}
+
+
+def test_the_periodic_sweep_fans_out_one_step_per_due_agreement(
+    personas, django_capture_on_commit_callbacks
+) -> None:
+    from agreements.tasks import lifecycle_sweep
+
+    due = AgreementFactory(
+        status=S.SIGNED, signed_on=date(2026, 1, 1), effective_on=date(2026, 2, 1),
+        parties=[personas.colombia],
+    )
+    AgreementFactory(status=S.SIGNED, signed_on=date(2026, 1, 1), effective_on=date(2027, 1, 1),
+                     parties=[personas.colombia])
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert lifecycle_sweep("2026-02-01") == 1
+    assert len(callbacks) == 1
+    due.refresh_from_db()
+    assert due.status == S.IN_FORCE
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert lifecycle_sweep("2026-02-01") == 0
+    assert callbacks == []
+
+
+def test_the_lifecycle_command_replays_a_day_and_refuses_a_bad_date(personas) -> None:
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    AgreementFactory(reference="MOU-OLD", status=S.IN_FORCE, signed_on=date(2020, 1, 1),
+                     effective_on=date(2020, 1, 1), expires_on=date(2024, 1, 1),
+                     parties=[personas.colombia])
+    out = io.StringIO()
+    call_command("run_lifecycle", "--as-of", "2024-06-01", stdout=out)
+    assert "1 expired: MOU-OLD" in out.getvalue()
+    out = io.StringIO()
+    call_command("run_lifecycle", "--as-of", "2024-06-01", stdout=out)
+    assert "0 expired" in out.getvalue()
+    with pytest.raises(CommandError, match="not a date"):
+        call_command("run_lifecycle", "--as-of", "June")
