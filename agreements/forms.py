@@ -295,3 +295,15 @@ class ClearanceForm(forms.Form):
         if start and end and end < start:
             self.add_error("ends_on", "The end comes before the start.")
         return cleaned
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        help_text="CSV (UTF-8) or XLSX, one row per party; see the columns below."
+    )
+    dry_run = forms.BooleanField(
+        required=False, initial=True, label="Dry run: only show what would be created"
+    )
+    stop_on_error = forms.BooleanField(
+        required=False, label="Write nothing if any row has an error"
+    )

@@ -9,7 +9,7 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
-from agreements.models import Agreement
+from agreements.models import Agreement, AgreementImport
 from agreements.services.agreements import (
     LifecycleRun,
     agreement_lifecycle_step,
@@ -42,3 +42,13 @@ def lifecycle_step(agreement_id: int, as_of: str) -> dict[str, list[str]]:
         "expired": run.expired,
         "not_ready": run.not_ready,
     }
+
+
+@shared_task(name="agreements.tasks.run_agreement_import")
+def run_agreement_import(import_id: int) -> str:
+    from agreements.services.imports import agreement_import_run
+
+    job = AgreementImport.objects.filter(pk=import_id).first()
+    if job is None:
+        return "missing"
+    return agreement_import_run(job=job).status

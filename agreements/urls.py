@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from agreements.views import agreements, clearance, legal, partners
+from agreements.views import agreements, clearance, imports, legal, partners
 
 urlpatterns = [
     path("partners/", partners.partner_list_page, name="partner-list"),
@@ -26,6 +26,13 @@ urlpatterns = [
     path("coverage/", clearance.coverage_page, name="coverage"),
     path("agreements/", agreements.agreement_list_page, name="agreement-list"),
     path("agreements/new/", agreements.agreement_create_page, name="agreement-create"),
+    path("agreements/import/", imports.import_start_page, name="agreement-import-start"),
+    path("agreements/imports/<int:pk>/", imports.import_job_page, name="agreement-import"),
+    path(
+        "agreements/imports/<int:pk>/confirm/",
+        imports.import_confirm_page,
+        name="agreement-import-confirm",
+    ),
     path("agreements/<int:pk>/", agreements.agreement_detail_page, name="agreement-detail"),
     path("agreements/<int:pk>/edit/", agreements.agreement_edit_page, name="agreement-edit"),
     path(

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from agreements.api.agreements import AgreementPartyViewSet, AgreementViewSet
+from agreements.api.imports import AgreementImportViewSet
 from agreements.api.mandates import (
     ClearanceCheckView,
     ConstraintViewSet,
@@ -25,6 +26,7 @@ router.register("activity-types", ActivityTypeViewSet, basename="activity-type")
 router.register("users", UserViewSet, basename="user")
 router.register("agreements", AgreementViewSet, basename="agreement")
 router.register("agreement-parties", AgreementPartyViewSet, basename="agreement-party")
+router.register("agreement-imports", AgreementImportViewSet, basename="agreement-import")
 router.register("mandates", MandateViewSet, basename="mandate")
 router.register("constraints", ConstraintViewSet, basename="constraint")
 router.register("engagements", EngagementViewSet, basename="engagement")

@@ -6,6 +6,7 @@ from agreements.models.agreements import (
     AgreementTransition,
 )
 from agreements.models.constraints import Engagement, SovereigntyConstraint
+from agreements.models.imports import AgreementImport
 from agreements.models.mandates import LegalMandate, LegalReview
 from agreements.models.partners import ActivityType, Partner
 
@@ -13,6 +14,7 @@ __all__ = [
     "ActivityType",
     "Agreement",
     "AgreementDocument",
+    "AgreementImport",
     "AgreementParty",
     "AgreementReview",
     "AgreementTransition",

@@ -224,11 +224,17 @@ def test_the_periodic_sweep_fans_out_one_step_per_due_agreement(
     from agreements.tasks import lifecycle_sweep
 
     due = AgreementFactory(
-        status=S.SIGNED, signed_on=date(2026, 1, 1), effective_on=date(2026, 2, 1),
+        status=S.SIGNED,
+        signed_on=date(2026, 1, 1),
+        effective_on=date(2026, 2, 1),
         parties=[personas.colombia],
     )
-    AgreementFactory(status=S.SIGNED, signed_on=date(2026, 1, 1), effective_on=date(2027, 1, 1),
-                     parties=[personas.colombia])
+    AgreementFactory(
+        status=S.SIGNED,
+        signed_on=date(2026, 1, 1),
+        effective_on=date(2027, 1, 1),
+        parties=[personas.colombia],
+    )
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         assert lifecycle_sweep("2026-02-01") == 1
     assert len(callbacks) == 1
@@ -244,9 +250,14 @@ def test_the_lifecycle_command_replays_a_day_and_refuses_a_bad_date(personas) ->
 
     from django.core.management import CommandError, call_command
 
-    AgreementFactory(reference="MOU-OLD", status=S.IN_FORCE, signed_on=date(2020, 1, 1),
-                     effective_on=date(2020, 1, 1), expires_on=date(2024, 1, 1),
-                     parties=[personas.colombia])
+    AgreementFactory(
+        reference="MOU-OLD",
+        status=S.IN_FORCE,
+        signed_on=date(2020, 1, 1),
+        effective_on=date(2020, 1, 1),
+        expires_on=date(2024, 1, 1),
+        parties=[personas.colombia],
+    )
     out = io.StringIO()
     call_command("run_lifecycle", "--as-of", "2024-06-01", stdout=out)
     assert "1 expired: MOU-OLD" in out.getvalue()
