@@ -26,9 +26,9 @@ class PartnerFilter(StrictFilterSet):
     q = django_filters.CharFilter(
         method="search", label="Search", help_text="Name, short name or country code."
     )
-    kind = django_filters.MultipleChoiceFilter(choices=Partner.Kind.choices)
-    region = django_filters.MultipleChoiceFilter(choices=Partner.Region.choices)
-    status = django_filters.MultipleChoiceFilter(choices=Partner.Status.choices)
+    kind = django_filters.MultipleChoiceFilter(choices=Partner.Kind.choices, distinct=False)
+    region = django_filters.MultipleChoiceFilter(choices=Partner.Region.choices, distinct=False)
+    status = django_filters.MultipleChoiceFilter(choices=Partner.Status.choices, distinct=False)
     parent = IdFilter(field_name="parent_id", label="Parent partner id")
 
     class Meta:
@@ -85,8 +85,8 @@ class AgreementFilter(StrictFilterSet):
     partner = IdFilter(
         method="with_partner", help_text="Agreements to which this partner is party."
     )
-    kind = django_filters.MultipleChoiceFilter(choices=Agreement.Kind.choices)
-    status = django_filters.MultipleChoiceFilter(choices=Agreement.Status.choices)
+    kind = django_filters.MultipleChoiceFilter(choices=Agreement.Kind.choices, distinct=False)
+    status = django_filters.MultipleChoiceFilter(choices=Agreement.Status.choices, distinct=False)
     activity = django_filters.CharFilter(
         method="with_activity", help_text="Activity type code, e.g. maritime-interdiction."
     )
@@ -114,8 +114,8 @@ class AgreementFilter(StrictFilterSet):
         return queryset.filter(Q(reference__icontains=term) | Q(title__icontains=term))
 
     def with_partner(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
-        parties = AgreementParty.objects.filter(agreement_id=OuterRef("pk"), partner_id=value)
-        return queryset.filter(Exists(parties))
+        parties = AgreementParty.objects.filter(partner_id=value).values("agreement_id")
+        return queryset.filter(pk__in=parties)
 
     def with_activity(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         through = Agreement.activity_types.through
@@ -129,8 +129,10 @@ class AgreementFilter(StrictFilterSet):
 
 class MandateFilter(StrictFilterSet):
     q = django_filters.CharFilter(method="search", label="Search", help_text="Title or citation.")
-    status = django_filters.MultipleChoiceFilter(choices=LegalMandate.Status.choices)
-    kind = django_filters.MultipleChoiceFilter(choices=LegalMandate.Kind.choices)
+    status = django_filters.MultipleChoiceFilter(
+        choices=LegalMandate.Status.choices, distinct=False
+    )
+    kind = django_filters.MultipleChoiceFilter(choices=LegalMandate.Kind.choices, distinct=False)
     activity = django_filters.CharFilter(field_name="activity_types__code", distinct=True)
     partner = IdFilter(method="for_partner", help_text="Mandates that apply to this partner.")
     valid_on = django_filters.DateFilter(method="valid", help_text="Valid on this date.")
@@ -156,7 +158,9 @@ class MandateFilter(StrictFilterSet):
 
 class ConstraintFilter(StrictFilterSet):
     partner = IdFilter(field_name="partner_id")
-    effect = django_filters.MultipleChoiceFilter(choices=SovereigntyConstraint.Effect.choices)
+    effect = django_filters.MultipleChoiceFilter(
+        choices=SovereigntyConstraint.Effect.choices, distinct=False
+    )
     category = django_filters.CharFilter()
 
     class Meta:

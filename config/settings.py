@@ -7,6 +7,7 @@ CELERY_BROKER_URL; see README.md for every variable.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -98,8 +99,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-    # A file, not memory, so a Celery worker started by a test can open the test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-accord.sqlite3")}
+    # A file, not memory, so a Celery worker started by a test can open the test database;
+    # one per process, so two test runs on one machine never share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-accord-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth ------------------------------------------------------------------------------------

@@ -118,6 +118,7 @@ class Agreement(VersionedModel):
             ),
         ]
         indexes = [
+            models.Index(fields=["reference"]),  # list order
             models.Index(fields=["status", "effective_on"]),
             models.Index(fields=["status", "expires_on"]),
             models.Index(fields=["expires_on"]),

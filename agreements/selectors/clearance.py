@@ -8,10 +8,12 @@ with the same function, so the page, the API and the coverage matrix cannot disa
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import cached_property, partial
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
@@ -25,7 +27,7 @@ from agreements.models import (
 )
 from agreements.selectors.agreements import parties_in_force
 from agreements.selectors.partners import partners_visible_to
-from config.roles import AnyUser
+from config.roles import AnyUser, reads_everything
 
 
 class Verdict(StrEnum):
@@ -125,37 +127,50 @@ def _gather(
     ends_on: date,
     partner_scope: QuerySet | None = None,
 ) -> _Facts:
-    """`partner_scope`, when given, is the same partners as a subquery, so the SQL filters by a
-    join rather than by a long list of ids."""
+    """The facts for these partners and activity types, in three queries plus one.
+
+    A narrow scope (one partner, or a liaison officer's portfolio given as `partner_scope`, a
+    subquery) is filtered in SQL; the whole register is read without an IN list, because
+    probing a thousand ids per agreement costs far more than reading rows it then skips."""
     partner_ids = list(partner_ids)
     activity_ids = list(activity_ids)
-    in_scope = partner_scope.values("pk") if partner_scope is not None else partner_ids
+    wanted_partners, wanted_activities = set(partner_ids), set(activity_ids)
+    if partner_scope is not None:
+        partner_filter: dict[str, Any] = {"partner_id__in": partner_scope.values("pk")}
+    elif len(partner_ids) <= 50:
+        partner_filter = {"partner_id__in": partner_ids}
+    else:
+        partner_filter = {}
+    narrow_activities = len(activity_ids) <= 3
 
     agreements: dict[tuple[int, int], list[_AgreementFact]] = defaultdict(list)
-    rows = (
-        parties_in_force(on=starts_on)
-        .filter(partner_id__in=in_scope, agreement__activity_types__in=activity_ids)
-        .values_list(
-            "partner_id",
-            "agreement__activity_types",
-            "agreement_id",
-            "agreement__reference",
-            "agreement__title",
-            "agreement__expires_on",
-            "agreement__notice_deadline",
-            "withdrawn_on",
-        )
-        .order_by("agreement__reference")
-    )
-    for partner_id, activity_id, *fact in rows:
-        agreements[(partner_id, activity_id)].append(_AgreementFact(*fact))
+    rows = parties_in_force(on=starts_on).filter(**partner_filter)
+    if narrow_activities:
+        rows = rows.filter(agreement__activity_types__in=activity_ids)
+    for partner_id, activity_id, *fact in rows.values_list(
+        "partner_id",
+        "agreement__activity_types",
+        "agreement_id",
+        "agreement__reference",
+        "agreement__title",
+        "agreement__expires_on",
+        "agreement__notice_deadline",
+        "withdrawn_on",
+    ):
+        if partner_id in wanted_partners and activity_id in wanted_activities:
+            agreements[(partner_id, activity_id)].append(_AgreementFact(*fact))
 
     approved = LegalMandate.objects.filter(
         Q(valid_until__isnull=True) | Q(valid_until__gte=starts_on),
         status__in=LegalMandate.APPROVED_STATUSES,
         valid_from__lte=starts_on,
-        activity_types__in=activity_ids,
     )
+    named: dict[int, set[int]] = defaultdict(set)
+    for mandate_id, partner_id in LegalMandate.partners.through.objects.filter(
+        legalmandate__in=approved.values("pk"), **partner_filter
+    ).values_list("legalmandate_id", "partner_id"):
+        named[mandate_id].add(partner_id)
+    mandates: dict[tuple[int, int], list[_MandateFact]] = defaultdict(list)
     mandate_rows = approved.values_list(
         "activity_types",
         "applies_to_all_partners",
@@ -164,44 +179,41 @@ def _gather(
         "citation",
         "status",
         "valid_until",
-    ).order_by("title")
-    named = defaultdict(set)
-    for mandate_id, partner_id in LegalMandate.partners.through.objects.filter(
-        legalmandate__in=approved.values("pk"), partner_id__in=in_scope
-    ).values_list("legalmandate_id", "partner_id"):
-        named[mandate_id].add(partner_id)
-    mandates: dict[tuple[int, int], list[_MandateFact]] = defaultdict(list)
+    )
     for activity_id, for_all, *fact in mandate_rows:
+        if activity_id not in wanted_activities:
+            continue
         mandate = _MandateFact(*fact)
         targets = partner_ids if for_all else named.get(mandate.id, ())
         for partner_id in targets:
-            mandates[(partner_id, activity_id)].append(mandate)
+            if partner_id in wanted_partners:
+                mandates[(partner_id, activity_id)].append(mandate)
 
     constraints: dict[tuple[int, int], list[_ConstraintFact]] = defaultdict(list)
-    constraint_rows = (
-        SovereigntyConstraint.objects.filter(
-            Q(valid_from__isnull=True) | Q(valid_from__lte=ends_on),
-            Q(valid_until__isnull=True) | Q(valid_until__gte=starts_on),
-            partner_id__in=in_scope,
-        )
-        .filter(Q(activity_types__in=activity_ids) | Q(activity_types__isnull=True))
-        .values_list(
-            "partner_id",
-            "activity_types",
-            "id",
-            "category",
-            "effect",
-            "consent_lead_days",
-            "description",
-        )
-        .order_by("id")
+    constraint_rows = SovereigntyConstraint.objects.filter(
+        Q(valid_from__isnull=True) | Q(valid_from__lte=ends_on),
+        Q(valid_until__isnull=True) | Q(valid_until__gte=starts_on),
+        **partner_filter,
+    ).values_list(
+        "partner_id",
+        "activity_types",
+        "id",
+        "category",
+        "effect",
+        "consent_lead_days",
+        "description",
     )
     for partner_id, activity_id, *fact in constraint_rows:
+        if partner_id not in wanted_partners:
+            continue
         constraint = _ConstraintFact(*fact)
         # No activity types: the constraint applies to every activity.
         targets = activity_ids if activity_id is None else [activity_id]
         for target in targets:
-            constraints[(partner_id, target)].append(constraint)
+            if target in wanted_activities:
+                constraints[(partner_id, target)].append(constraint)
+    for facts in agreements.values():
+        facts.sort(key=lambda fact: fact.reference)
     return _Facts(agreements, mandates, constraints)
 
 
@@ -330,16 +342,44 @@ def _judge(
         else:
             findings.append(Finding("constraint", Effect.NOTE, label, c.description, c.id))
 
-    effects = {f.effect for f in findings}
-    if Effect.BLOCKS in effects:
-        verdict = Verdict.BLOCKED
-    elif Effect.MISSING in effects:
-        verdict = Verdict.GAP
-    elif Effect.CONDITION in effects:
-        verdict = Verdict.CONDITIONAL
-    else:
-        verdict = Verdict.CLEARED
+    verdict = _verdict(
+        ends_on=ends_on, agreements=agreements, mandates=mandates, constraints=constraints
+    )
     return verdict, findings
+
+
+def _verdict(
+    *,
+    ends_on: date,
+    agreements: list[_AgreementFact],
+    mandates: list[_MandateFact],
+    constraints: list[_ConstraintFact],
+) -> Verdict:
+    """The verdict alone — the rules the findings above explain, without writing them out, so
+    coverage can judge thousands of cells cheaply. One place decides; `_judge` calls it too."""
+    effects = {c.effect for c in constraints}
+    if SovereigntyConstraint.Effect.PROHIBITED in effects:
+        return Verdict.BLOCKED
+    if not agreements or not mandates:
+        return Verdict.GAP
+    if effects & {
+        SovereigntyConstraint.Effect.REQUIRES_CONSENT,
+        SovereigntyConstraint.Effect.RESTRICTED,
+    }:
+        return Verdict.CONDITIONAL
+    for a in agreements:
+        if (
+            (a.expires_on and a.expires_on < ends_on)
+            or (a.notice_deadline and a.notice_deadline <= ends_on)
+            or (a.withdrawn_on and a.withdrawn_on <= ends_on)
+        ):
+            return Verdict.CONDITIONAL
+    for m in mandates:
+        if m.status == LegalMandate.Status.APPROVED_WITH_CONDITIONS or (
+            m.valid_until and m.valid_until < ends_on
+        ):
+            return Verdict.CONDITIONAL
+    return Verdict.CLEARED
 
 
 def clearance_check(
@@ -377,7 +417,12 @@ class CoverageCell:
     verdict: Verdict
     agreements: int
     mandates: int
-    findings: list[Finding]
+    _explain: Callable[[], list[Finding]]
+
+    @cached_property
+    def findings(self) -> list[Finding]:
+        """Written out only when someone reads them (a tooltip, the API's reasons)."""
+        return self._explain()
 
 
 @dataclass
@@ -395,6 +440,19 @@ class Coverage:
         for cell in self.cells.values():
             counts[cell.verdict.value] += 1
         return counts
+
+
+def _explain(
+    *, partner_name: str, activity_name: str, on: date, today: date, **facts: Any
+) -> list[Finding]:
+    return _judge(
+        partner_name=partner_name,
+        activity_name=activity_name,
+        starts_on=on,
+        ends_on=on,
+        today=today,
+        **facts,
+    )[1]
 
 
 def activity_types_in_use() -> list[ActivityType]:
@@ -421,7 +479,8 @@ def coverage_matrix(*, user: AnyUser, on: date, today: date | None = None) -> Co
         activity_ids=[a.pk for a in types],
         starts_on=on,
         ends_on=on,
-        partner_scope=scope,
+        # A portfolio is filtered in SQL; the whole register is read whole.
+        partner_scope=None if reads_everything(user) else scope,
     )
     cells: dict[tuple[int, int], CoverageCell] = {}
     for partner in partners:
@@ -429,17 +488,21 @@ def coverage_matrix(*, user: AnyUser, on: date, today: date | None = None) -> Co
             key = (partner.pk, activity.pk)
             agreements = facts.agreements.get(key, [])
             mandates = facts.mandates.get(key, [])
-            verdict, findings = _judge(
+            constraints = facts.constraints.get(key, [])
+            verdict = _verdict(
+                ends_on=on, agreements=agreements, mandates=mandates, constraints=constraints
+            )
+            explain = partial(
+                _explain,
                 partner_name=partner.name,
                 activity_name=activity.name,
-                starts_on=on,
-                ends_on=on,
+                on=on,
                 today=today or on,
                 agreements=agreements,
                 mandates=mandates,
-                constraints=facts.constraints.get(key, []),
+                constraints=constraints,
             )
             cells[key] = CoverageCell(
-                partner.pk, activity.pk, verdict, len(agreements), len(mandates), findings
+                partner.pk, activity.pk, verdict, len(agreements), len(mandates), explain
             )
     return Coverage(on, partners, types, cells)

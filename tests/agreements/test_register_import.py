@@ -295,10 +295,16 @@ def test_the_import_pages_follow_a_dry_run_to_a_real_import(
 
     client = Client()
     client.force_login(personas.admin)
-    upload = SimpleUploadedFile("register.csv", csv_bytes([
-        ["MOU-COL-9", "Training", "mou", "draft", "Colombia", "", "", "", "", "", ""],
-        ["MOU-BAD", "Bad", "mou", "draft", "Atlantis", "", "", "", "", "", ""],
-    ]), "text/csv")
+    upload = SimpleUploadedFile(
+        "register.csv",
+        csv_bytes(
+            [
+                ["MOU-COL-9", "Training", "mou", "draft", "Colombia", "", "", "", "", "", ""],
+                ["MOU-BAD", "Bad", "mou", "draft", "Atlantis", "", "", "", "", "", ""],
+            ]
+        ),
+        "text/csv",
+    )
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/agreements/import/", {"file": upload, "dry_run": "on"})
     job_page = client.get(response["Location"]).content.decode()

@@ -1,0 +1,27 @@
+"""The benchmark's tier S as a smoke test: query counts only (timings belong to `bench`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from agreements import bench
+
+
+@pytest.fixture
+def tier_s(db):
+    return bench.generate("S")
+
+
+def test_the_agreement_list_query_count_does_not_grow_with_page_size_or_role(tier_s) -> None:
+    results = bench.measure_agreement_list(tier_s, repeat=1)
+    assert {m.queries for m in results} == {6}
+    for m in results:
+        if m.notes:
+            assert m.notes == "queries at page_size=10: 6"
+    assert all(m.same_rows for m in results if m.same_rows is not None)
+
+
+def test_coverage_runs_in_a_fixed_number_of_queries_and_matches_raw_sql(tier_s) -> None:
+    (result,) = bench.measure_coverage(tier_s, repeat=1)
+    assert result.queries <= 10
+    assert result.same_rows is True
