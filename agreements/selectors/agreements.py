@@ -38,7 +38,7 @@ def agreements_visible_to(user: AnyUser) -> QuerySet[Agreement]:
 def agreement_list(user: AnyUser) -> QuerySet[Agreement]:
     return (
         agreements_visible_to(user)
-        .select_related("owner", "legal_reviewer", "parent")
+        .select_related("owner", "legal_reviewer")  # the parent is shown by id: no self-join
         .prefetch_related(
             Prefetch("parties", queryset=AgreementParty.objects.select_related("partner")),
             "activity_types",
