@@ -52,6 +52,8 @@ def worker(transactional_db: None, tmp_path: Path) -> Iterator[subprocess.Popen]
         for folder in ("queue", "processed", "control"):
             (tmp_path / "celery" / folder).mkdir(parents=True, exist_ok=True)
     celery_app.conf.task_always_eager = False
+    # Connections pooled by earlier tests carry the old options: start from fresh ones.
+    celery_app.pool.force_close_all()
     process = subprocess.Popen(
         [
             sys.executable,
@@ -88,7 +90,8 @@ def worker(transactional_db: None, tmp_path: Path) -> Iterator[subprocess.Popen]
 @pytest.mark.celery_worker
 def test_a_worker_process_runs_a_task_sent_through_the_broker(worker) -> None:
     as_of = datetime(2026, 1, 5, 6, 30, tzinfo=UTC)
-    record_heartbeat.delay(as_of=as_of.isoformat())
+    with celery_app.connection_for_write() as connection:
+        record_heartbeat.apply_async(kwargs={"as_of": as_of.isoformat()}, connection=connection)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if WorkerHeartbeat.objects.filter(beat_at=as_of).exists():
