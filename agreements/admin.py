@@ -6,7 +6,17 @@ from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from agreements.models import ActivityType, Partner
+from agreements.models import (
+    ActivityType,
+    Agreement,
+    AgreementImport,
+    AgreementParty,
+    Engagement,
+    LegalMandate,
+    LegalReview,
+    Partner,
+    SovereigntyConstraint,
+)
 from agreements.selectors import liaison_officer_candidates
 
 
@@ -99,3 +109,143 @@ class ActivityTypeAdmin(SimpleHistoryAdmin):
     list_display = ["name", "code", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name", "code"]
+
+
+def _versioned_form(model_class: type, field_names: list[str]) -> type[VersionedAdminForm]:
+    meta = type("Meta", (), {"model": model_class, "fields": [*field_names, "version"]})
+    return type(f"{model_class.__name__}AdminForm", (VersionedAdminForm,), {"Meta": meta})
+
+
+class PartyInline(admin.TabularInline):
+    model = AgreementParty
+    fields = ["partner", "role", "signed_on", "in_force_on", "withdrawn_on", "reservations"]
+    autocomplete_fields = ["partner"]
+    extra = 0
+
+
+@admin.register(Agreement)
+class AgreementAdmin(SimpleHistoryAdmin):
+    form = _versioned_form(
+        Agreement,
+        [
+            "reference",
+            "title",
+            "kind",
+            "activity_types",
+            "owner",
+            "legal_reviewer",
+            "parent",
+            "relation_to_parent",
+            "supersedes",
+            "signed_on",
+            "effective_on",
+            "expires_on",
+            "auto_renews",
+            "renewal_term_months",
+            "notice_period_days",
+            "review_interval_months",
+            "last_reviewed_on",
+            "summary",
+        ],
+    )
+    list_display = ["reference", "title", "kind", "status", "expires_on", "notice_deadline"]
+    list_filter = ["status", "kind"]
+    search_fields = ["reference", "title"]
+    readonly_fields = ["status", "notice_deadline", "next_review_on"]
+    autocomplete_fields = ["parent", "supersedes"]
+    filter_horizontal = ["activity_types"]
+    inlines = [PartyInline]
+
+
+@admin.register(LegalMandate)
+class LegalMandateAdmin(SimpleHistoryAdmin):
+    form = _versioned_form(
+        LegalMandate,
+        [
+            "title",
+            "kind",
+            "citation",
+            "agreement",
+            "article",
+            "activity_types",
+            "applies_to_all_partners",
+            "partners",
+            "geographic_scope",
+            "valid_from",
+            "valid_until",
+            "review_interval_months",
+            "summary",
+        ],
+    )
+    list_display = ["title", "kind", "status", "valid_from", "valid_until"]
+    list_filter = ["status", "kind"]
+    search_fields = ["title", "citation"]
+    readonly_fields = ["status", "review_requested_at", "last_decided_at", "next_review_on"]
+    filter_horizontal = ["activity_types", "partners"]
+    autocomplete_fields = ["agreement"]
+
+
+@admin.register(LegalReview)
+class LegalReviewAdmin(admin.ModelAdmin):
+    """Decisions are made by legal advisors in Accord itself and never change: read-only."""
+
+    list_display = ["mandate", "decision", "reviewer", "decided_at"]
+    list_filter = ["decision"]
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(SovereigntyConstraint)
+class SovereigntyConstraintAdmin(SimpleHistoryAdmin):
+    form = _versioned_form(
+        SovereigntyConstraint,
+        [
+            "partner",
+            "category",
+            "effect",
+            "consent_lead_days",
+            "activity_types",
+            "description",
+            "legal_basis",
+            "agreement",
+            "clause",
+            "valid_from",
+            "valid_until",
+        ],
+    )
+    list_display = ["partner", "category", "effect"]
+    list_filter = ["effect", "category"]
+    search_fields = ["partner__name", "description"]
+    autocomplete_fields = ["partner", "agreement"]
+
+
+@admin.register(Engagement)
+class EngagementAdmin(SimpleHistoryAdmin):
+    form = _versioned_form(
+        Engagement,
+        [
+            "partner",
+            "activity_type",
+            "title",
+            "starts_on",
+            "ends_on",
+            "location",
+            "notes",
+        ],
+    )
+    list_display = ["title", "partner", "activity_type", "starts_on", "ends_on"]
+    search_fields = ["title", "partner__name"]
+    autocomplete_fields = ["partner"]
+
+
+@admin.register(AgreementImport)
+class AgreementImportAdmin(admin.ModelAdmin):
+    list_display = ["original_name", "dry_run", "status", "created_by", "created_at"]
+    readonly_fields = ["report", "error", "status", "started_at", "finished_at"]
