@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 from functools import cached_property, partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Q, QuerySet
 
@@ -84,8 +84,7 @@ class Clearance:
 # --- facts -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _AgreementFact:
+class _AgreementFact(NamedTuple):
     id: int
     reference: str
     title: str
@@ -94,8 +93,7 @@ class _AgreementFact:
     withdrawn_on: date | None
 
 
-@dataclass(frozen=True)
-class _MandateFact:
+class _MandateFact(NamedTuple):
     id: int
     title: str
     citation: str
@@ -103,8 +101,7 @@ class _MandateFact:
     valid_until: date | None
 
 
-@dataclass(frozen=True)
-class _ConstraintFact:
+class _ConstraintFact(NamedTuple):
     id: int
     category: str
     effect: str
@@ -114,9 +111,23 @@ class _ConstraintFact:
 
 @dataclass
 class _Facts:
+    """Facts by (partner, activity). What applies to every partner (a mandate) or to every
+    activity (a constraint) is kept once and merged on reading, not copied into each cell."""
+
     agreements: dict[tuple[int, int], list[_AgreementFact]]
     mandates: dict[tuple[int, int], list[_MandateFact]]
     constraints: dict[tuple[int, int], list[_ConstraintFact]]
+    mandates_for_all: dict[int, list[_MandateFact]] = field(default_factory=dict)
+    constraints_for_all_activities: dict[int, list[_ConstraintFact]] = field(default_factory=dict)
+
+    def for_cell(self, key: tuple[int, int]) -> dict[str, list]:
+        partner_id, activity_id = key
+        return {
+            "agreements": self.agreements.get(key, []),
+            "mandates": self.mandates_for_all.get(activity_id, []) + self.mandates.get(key, []),
+            "constraints": self.constraints_for_all_activities.get(partner_id, [])
+            + self.constraints.get(key, []),
+        }
 
 
 def _gather(
@@ -171,6 +182,7 @@ def _gather(
     ).values_list("legalmandate_id", "partner_id"):
         named[mandate_id].add(partner_id)
     mandates: dict[tuple[int, int], list[_MandateFact]] = defaultdict(list)
+    for_all: dict[int, list[_MandateFact]] = defaultdict(list)
     mandate_rows = approved.values_list(
         "activity_types",
         "applies_to_all_partners",
@@ -180,16 +192,19 @@ def _gather(
         "status",
         "valid_until",
     )
-    for activity_id, for_all, *fact in mandate_rows:
+    for activity_id, applies_to_all, *fact in mandate_rows:
         if activity_id not in wanted_activities:
             continue
         mandate = _MandateFact(*fact)
-        targets = partner_ids if for_all else named.get(mandate.id, ())
-        for partner_id in targets:
+        if applies_to_all:
+            for_all[activity_id].append(mandate)
+            continue
+        for partner_id in named.get(mandate.id, ()):
             if partner_id in wanted_partners:
                 mandates[(partner_id, activity_id)].append(mandate)
 
     constraints: dict[tuple[int, int], list[_ConstraintFact]] = defaultdict(list)
+    every_activity: dict[int, list[_ConstraintFact]] = defaultdict(list)
     constraint_rows = SovereigntyConstraint.objects.filter(
         Q(valid_from__isnull=True) | Q(valid_from__lte=ends_on),
         Q(valid_until__isnull=True) | Q(valid_until__gte=starts_on),
@@ -207,14 +222,13 @@ def _gather(
         if partner_id not in wanted_partners:
             continue
         constraint = _ConstraintFact(*fact)
-        # No activity types: the constraint applies to every activity.
-        targets = activity_ids if activity_id is None else [activity_id]
-        for target in targets:
-            if target in wanted_activities:
-                constraints[(partner_id, target)].append(constraint)
+        if activity_id is None:  # no activity types: it applies to every activity
+            every_activity[partner_id].append(constraint)
+        elif activity_id in wanted_activities:
+            constraints[(partner_id, activity_id)].append(constraint)
     for facts in agreements.values():
         facts.sort(key=lambda fact: fact.reference)
-    return _Facts(agreements, mandates, constraints)
+    return _Facts(agreements, mandates, constraints, for_all, every_activity)
 
 
 # --- judgement -------------------------------------------------------------------------------
@@ -396,16 +410,13 @@ def clearance_check(
         starts_on=starts_on,
         ends_on=ends_on,
     )
-    key = (partner.pk, activity_type.pk)
     verdict, findings = _judge(
         partner_name=partner.name,
         activity_name=activity_type.name,
         starts_on=starts_on,
         ends_on=ends_on,
         today=today,
-        agreements=facts.agreements.get(key, []),
-        mandates=facts.mandates.get(key, []),
-        constraints=facts.constraints.get(key, []),
+        **facts.for_cell((partner.pk, activity_type.pk)),
     )
     return Clearance(partner, activity_type, starts_on, ends_on, verdict, findings)
 
@@ -486,9 +497,12 @@ def coverage_matrix(*, user: AnyUser, on: date, today: date | None = None) -> Co
     for partner in partners:
         for activity in types:
             key = (partner.pk, activity.pk)
-            agreements = facts.agreements.get(key, [])
-            mandates = facts.mandates.get(key, [])
-            constraints = facts.constraints.get(key, [])
+            cell = facts.for_cell(key)
+            agreements, mandates, constraints = (
+                cell["agreements"],
+                cell["mandates"],
+                cell["constraints"],
+            )
             verdict = _verdict(
                 ends_on=on, agreements=agreements, mandates=mandates, constraints=constraints
             )
