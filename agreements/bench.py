@@ -8,6 +8,7 @@ run, with a check that both return the same thing.
 
 from __future__ import annotations
 
+import gc
 import random
 import statistics
 import time
@@ -250,12 +251,19 @@ def generate(tier: str, *, seed: int = 7) -> dict[str, Any]:
 
 
 def _time(call: Callable[[], Any], repeat: int) -> tuple[list[float], Any]:
+    """Like timeit: warm up, then time with the garbage collector paused, so a collection
+    triggered by earlier work does not land in one sample."""
     samples, result = [], None
     call()  # warm caches and connections
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = call()
-        samples.append((time.perf_counter() - start) * 1000)
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(repeat):
+            start = time.perf_counter()
+            result = call()
+            samples.append((time.perf_counter() - start) * 1000)
+    finally:
+        gc.enable()
     return samples, result
 
 

@@ -227,3 +227,73 @@ def test_the_agreement_list_query_count_does_not_grow_with_the_page(
     with django_assert_max_num_queries(7):
         response = client.get(URL, {"page_size": 100})
     assert response.json()["count"] == 40
+
+
+def test_an_engagement_ending_before_it_starts_is_refused(personas, api) -> None:
+    response = api(personas.lo).post(
+        "/api/v1/engagements/",
+        {
+            "partner": personas.colombia.pk,
+            "activity_type": "joint-training",
+            "title": "Course",
+            "starts_on": "2027-03-10",
+            "ends_on": "2027-03-01",
+        },
+    )
+    assert response.status_code == 400
+    assert "ends_on" in response.json()
+    ad_hoc = api(personas.lo).post(
+        "/api/v1/clearance-checks/",
+        {
+            "partner": personas.colombia.pk,
+            "activity_type": "joint-training",
+            "starts_on": "2027-03-10",
+            "ends_on": "2027-03-01",
+        },
+    )
+    assert ad_hoc.status_code == 400 and "ends_on" in ad_hoc.json()
+
+
+def test_a_consent_constraint_needs_its_lead_time(personas, api) -> None:
+    response = api(personas.lo).post(
+        "/api/v1/constraints/",
+        {
+            "partner": personas.colombia.pk,
+            "category": "flag_state_consent_to_board",
+            "effect": "requires_consent",
+            "description": "Express consent.",
+        },
+    )
+    assert response.status_code == 400
+    assert "consent_lead_days" in response.json()
+    assert (
+        api(personas.lo)
+        .post(
+            "/api/v1/constraints/",
+            {
+                "partner": personas.panama.pk,
+                "category": "overflight",
+                "effect": "advisory",
+                "description": "x",
+            },
+        )
+        .status_code
+        == 400
+    )  # not a partner this liaison officer can see
+
+
+def test_the_coverage_endpoint_answers_for_the_portfolio(personas, api) -> None:
+    activity("joint-training")
+    AgreementFactory(
+        status=S.IN_FORCE,
+        signed_on=date(2024, 1, 1),
+        effective_on=date(2024, 1, 1),
+        parties=[personas.colombia],
+        activity_types=[activity("joint-training")],
+    )
+    body = api(personas.lo).get("/api/v1/coverage/", {"on": "2026-11-21"}).json()
+    partners = {cell["partner_name"] for cell in body["cells"]}
+    assert partners == {"Colombia", "Colombian Navy"}
+    colombia = next(c for c in body["cells"] if c["partner_name"] == "Colombia")
+    assert colombia["verdict"] == "gap" and colombia["agreements"] == 1
+    assert api(personas.lo).get("/api/v1/coverage/", {"on": "soon"}).status_code == 400
