@@ -32,7 +32,7 @@ from agreements.models import (
 )
 from agreements.selectors import agreement_for_user, agreement_list, agreements_visible_to
 from agreements.selectors.agreements import can_review_agreement
-from config.api import HistoryMixin, take_version
+from config.api import HistoryMixin, ServiceCrudMixin, crud_schema, take_version
 
 User = get_user_model()
 
@@ -221,7 +221,9 @@ class DocumentInputSerializer(serializers.Serializer):
     equally_authentic = serializers.BooleanField(default=False)
 
 
+@crud_schema(AgreementSerializer, AgreementInputSerializer, AgreementUpdateSerializer)
 class AgreementViewSet(
+    ServiceCrudMixin,
     HistoryMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -239,65 +241,27 @@ class AgreementViewSet(
     def get_queryset(self) -> QuerySet[Agreement]:
         return agreement_list(self.request.user)
 
-    def get_serializer_class(self) -> type[serializers.Serializer]:
-        return {
-            "create": AgreementInputSerializer,
-            "update": AgreementUpdateSerializer,
-            "partial_update": AgreementUpdateSerializer,
-        }.get(self.action, AgreementSerializer)
+    read_serializer = AgreementSerializer
+    input_serializer = AgreementInputSerializer
+    update_serializer = AgreementUpdateSerializer
 
     def get_object(self) -> Agreement:
         write = self.action in {"update", "partial_update", "parties", "documents"} and (
             self.request.method not in {"GET", "HEAD"}
         )
-        self._agreement = agreement_for_user(self.request.user, self.kwargs["pk"], write=write)
-        return self._agreement
+        self._record = agreement_for_user(self.request.user, self.kwargs["pk"], write=write)
+        return self._record
 
-    def current_representation(self) -> dict[str, Any] | None:
-        agreement = getattr(self, "_agreement", None)
-        return self._read(agreement) if agreement else None
+    def read(self, record: Agreement) -> dict[str, Any]:
+        return AgreementSerializer(agreement_list(self.request.user).get(pk=record.pk)).data
 
-    def _read(self, agreement: Agreement) -> dict[str, Any]:
-        return AgreementSerializer(agreement_list(self.request.user).get(pk=agreement.pk)).data
+    def create_record(self, **fields: Any) -> Agreement:
+        return services.agreement_create(**fields)
 
-    @extend_schema(request=AgreementInputSerializer, responses={201: AgreementSerializer})
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = AgreementInputSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        agreement = services.agreement_create(
-            by=request.user,
-            activity_types=data.pop("activity_types", []),
-            parties=data.pop("parties", []),
-            **data,
+    def update_record(self, record: Agreement, **changes: Any) -> Any:
+        return services.agreement_update(
+            agreement=record, activity_types=changes.pop("activity_types", None), **changes
         )
-        return Response(self._read(agreement), status=status.HTTP_201_CREATED)
-
-    @extend_schema(request=AgreementUpdateSerializer, responses={200: AgreementSerializer})
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        agreement = self.get_object()
-        serializer = AgreementUpdateSerializer(
-            agreement,
-            data=request.data,
-            partial=kwargs.get("partial", False),
-            context={"request": request},
-        )
-        serializer.is_valid(raise_exception=True)
-        changes = dict(serializer.validated_data)
-        version = take_version(changes)
-        services.agreement_update(
-            agreement=agreement,
-            by=request.user,
-            version=version,
-            activity_types=changes.pop("activity_types", None),
-            **changes,
-        )
-        return Response(self._read(agreement))
-
-    @extend_schema(request=AgreementUpdateSerializer, responses={200: AgreementSerializer})
-    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        kwargs["partial"] = True
-        return self.update(request, *args, **kwargs)
 
     @extend_schema(
         request=TransitionInputSerializer,
@@ -317,7 +281,7 @@ class AgreementViewSet(
             to=serializer.validated_data["to"],
             note=serializer.validated_data["note"],
         )
-        return Response(self._read(agreement))
+        return Response(self.read(agreement))
 
     @extend_schema(responses={200: TransitionSerializer(many=True)}, filters=False)
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)

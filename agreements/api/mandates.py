@@ -38,7 +38,7 @@ from agreements.selectors import (
     mandates_visible_to,
 )
 from agreements.selectors.clearance import Clearance
-from config.api import HistoryMixin, take_version
+from config.api import HistoryMixin, ServiceCrudMixin, crud_schema
 
 # --- mandates --------------------------------------------------------------------------------
 
@@ -141,7 +141,9 @@ class MandateUpdateSerializer(MandateInputSerializer):
         fields = [*MandateInputSerializer.Meta.fields, "version"]
 
 
+@crud_schema(MandateSerializer, MandateInputSerializer, MandateUpdateSerializer)
 class MandateViewSet(
+    ServiceCrudMixin,
     HistoryMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -166,64 +168,23 @@ class MandateViewSet(
             .order_by("title")
         )
 
-    def get_serializer_class(self) -> type[serializers.Serializer]:
-        return {
-            "create": MandateInputSerializer,
-            "update": MandateUpdateSerializer,
-            "partial_update": MandateUpdateSerializer,
-        }.get(self.action, MandateSerializer)
+    read_serializer = MandateSerializer
+    input_serializer = MandateInputSerializer
+    update_serializer = MandateUpdateSerializer
 
     def get_object(self) -> LegalMandate:
         write = self.action in {"update", "partial_update"}
-        self._mandate = mandate_for_user(self.request.user, self.kwargs["pk"], write=write)
-        return self._mandate
+        self._record = mandate_for_user(self.request.user, self.kwargs["pk"], write=write)
+        return self._record
 
-    def _read(self, mandate: LegalMandate) -> dict[str, Any]:
-        return MandateSerializer(self.get_queryset().get(pk=mandate.pk)).data
+    def read(self, record: LegalMandate) -> dict[str, Any]:
+        return MandateSerializer(self.get_queryset().get(pk=record.pk)).data
 
-    def current_representation(self) -> dict[str, Any] | None:
-        mandate = getattr(self, "_mandate", None)
-        return self._read(mandate) if mandate else None
+    def create_record(self, **fields: Any) -> LegalMandate:
+        return services.mandate_create(**fields)
 
-    @extend_schema(request=MandateInputSerializer, responses={201: MandateSerializer})
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = MandateInputSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        mandate = services.mandate_create(
-            by=request.user,
-            activity_types=data.pop("activity_types"),
-            partners=data.pop("partners", []),
-            **data,
-        )
-        return Response(self._read(mandate), status=status.HTTP_201_CREATED)
-
-    @extend_schema(request=MandateUpdateSerializer, responses={200: MandateSerializer})
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        mandate = self.get_object()
-        serializer = MandateUpdateSerializer(
-            mandate,
-            data=request.data,
-            partial=kwargs.get("partial", False),
-            context={"request": request},
-        )
-        serializer.is_valid(raise_exception=True)
-        changes = dict(serializer.validated_data)
-        version = take_version(changes)
-        services.mandate_update(
-            mandate=mandate,
-            by=request.user,
-            version=version,
-            activity_types=changes.pop("activity_types", None),
-            partners=changes.pop("partners", None),
-            **changes,
-        )
-        return Response(self._read(mandate))
-
-    @extend_schema(request=MandateUpdateSerializer, responses={200: MandateSerializer})
-    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        kwargs["partial"] = True
-        return self.update(request, *args, **kwargs)
+    def update_record(self, record: LegalMandate, **changes: Any) -> Any:
+        return services.mandate_update(mandate=record, **changes)
 
     @extend_schema(
         methods=["GET"], responses={200: LegalReviewSerializer(many=True)}, filters=False
@@ -313,55 +274,9 @@ class ConstraintUpdateSerializer(ConstraintInputSerializer):
         fields = [*ConstraintInputSerializer.Meta.fields, "version"]
 
 
-class _VersionedCrud:
-    """Create and update through the app's services, for the constraint and engagement
-    viewsets (shared: they differ only in serializers, service and access helper)."""
-
-    read_serializer: type[serializers.Serializer]
-    input_serializer: type[serializers.Serializer]
-    update_serializer: type[serializers.Serializer]
-    m2m: tuple[str, ...] = ()
-
-    def get_serializer_class(self) -> type[serializers.Serializer]:
-        return {
-            "create": self.input_serializer,
-            "update": self.update_serializer,
-            "partial_update": self.update_serializer,
-        }.get(self.action, self.read_serializer)  # type: ignore[attr-defined]
-
-    def current_representation(self) -> dict[str, Any] | None:
-        record = getattr(self, "_record", None)
-        if record is None:
-            return None
-        return self.read_serializer(type(record).objects.get(pk=record.pk)).data
-
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = self.input_serializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
-        record = self.create_record(by=request.user, **serializer.validated_data)
-        return Response(self.read_serializer(record).data, status=status.HTTP_201_CREATED)
-
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        record = self.get_object()  # type: ignore[attr-defined]
-        serializer = self.update_serializer(
-            record,
-            data=request.data,
-            partial=kwargs.get("partial", False),
-            context={"request": request},
-        )
-        serializer.is_valid(raise_exception=True)
-        changes = dict(serializer.validated_data)
-        version = take_version(changes)
-        self.update_record(record, by=request.user, version=version, **changes)
-        return Response(self.read_serializer(type(record).objects.get(pk=record.pk)).data)
-
-    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        kwargs["partial"] = True
-        return self.update(request, *args, **kwargs)
-
-
+@crud_schema(ConstraintSerializer, ConstraintInputSerializer, ConstraintUpdateSerializer)
 class ConstraintViewSet(
-    _VersionedCrud,
+    ServiceCrudMixin,
     HistoryMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -395,18 +310,6 @@ class ConstraintViewSet(
 
     def update_record(self, record: SovereigntyConstraint, **changes: Any) -> Any:
         return services.constraint_update(constraint=record, **changes)
-
-    @extend_schema(request=ConstraintInputSerializer, responses={201: ConstraintSerializer})
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().create(request, *args, **kwargs)
-
-    @extend_schema(request=ConstraintUpdateSerializer, responses={200: ConstraintSerializer})
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().update(request, *args, **kwargs)
-
-    @extend_schema(request=ConstraintUpdateSerializer, responses={200: ConstraintSerializer})
-    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().partial_update(request, *args, **kwargs)
 
 
 class FindingSerializer(serializers.Serializer):
@@ -465,8 +368,9 @@ class EngagementUpdateSerializer(EngagementInputSerializer):
         fields = [*EngagementInputSerializer.Meta.fields, "version"]
 
 
+@crud_schema(EngagementSerializer, EngagementInputSerializer, EngagementUpdateSerializer)
 class EngagementViewSet(
-    _VersionedCrud,
+    ServiceCrudMixin,
     HistoryMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -499,18 +403,6 @@ class EngagementViewSet(
 
     def update_record(self, record: Engagement, **changes: Any) -> Any:
         return services.engagement_update(engagement=record, **changes)
-
-    @extend_schema(request=EngagementInputSerializer, responses={201: EngagementSerializer})
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().create(request, *args, **kwargs)
-
-    @extend_schema(request=EngagementUpdateSerializer, responses={200: EngagementSerializer})
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().update(request, *args, **kwargs)
-
-    @extend_schema(request=EngagementUpdateSerializer, responses={200: EngagementSerializer})
-    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().partial_update(request, *args, **kwargs)
 
     @extend_schema(responses={200: ClearanceSerializer}, filters=False)
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)

@@ -6,10 +6,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.validators import ProhibitNullCharactersValidator
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, permissions, serializers, status, viewsets
-from rest_framework.request import Request
-from rest_framework.response import Response
+from rest_framework import mixins, permissions, serializers, viewsets
 
 from agreements import services
 from agreements.api.fields import VisiblePartnerField
@@ -19,7 +16,7 @@ from agreements.selectors import (
     partner_for_user,
     partner_list,
 )
-from config.api import HistoryEntrySerializer, HistoryMixin, take_version
+from config.api import HistoryEntrySerializer, HistoryMixin, ServiceCrudMixin, crud_schema
 from config.permissions import IsAdministratorOrReadOnly
 
 User = get_user_model()
@@ -109,7 +106,9 @@ class PartnerUpdateSerializer(PartnerInputSerializer):
         fields = [*PartnerInputSerializer.Meta.fields, "version"]
 
 
+@crud_schema(PartnerSerializer, PartnerInputSerializer, PartnerUpdateSerializer)
 class PartnerViewSet(
+    ServiceCrudMixin,
     HistoryMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -124,62 +123,31 @@ class PartnerViewSet(
 
     filterset_class = PartnerFilter
     ordering_fields = ["name", "kind", "region", "status", "updated_at"]
+    read_serializer = PartnerSerializer
+    input_serializer = PartnerInputSerializer
+    update_serializer = PartnerUpdateSerializer
 
     def get_queryset(self) -> Any:
         return partner_list(self.request.user)
 
     def get_serializer_class(self) -> type[serializers.Serializer]:
-        if self.action == "create":
-            return PartnerInputSerializer
-        if self.action in {"update", "partial_update"}:
-            return PartnerUpdateSerializer
         if self.action == "history":
             return HistoryEntrySerializer
-        return PartnerSerializer
+        return super().get_serializer_class()
 
     def get_object(self) -> Partner:
         write = self.action in {"update", "partial_update"}
-        partner = partner_for_user(self.request.user, self.kwargs["pk"], write=write)
-        self._partner = partner
-        return partner
+        self._record = partner_for_user(self.request.user, self.kwargs["pk"], write=write)
+        return self._record
 
-    def current_representation(self) -> dict[str, Any] | None:
-        partner = getattr(self, "_partner", None)
-        if partner is None:
-            return None
-        fresh = partner_list(self.request.user).get(pk=partner.pk)
-        return PartnerSerializer(fresh, context=self.get_serializer_context()).data
+    def read(self, record: Partner) -> dict[str, Any]:
+        return PartnerSerializer(partner_list(self.request.user).get(pk=record.pk)).data
 
-    @extend_schema(request=PartnerInputSerializer, responses={201: PartnerSerializer})
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = PartnerInputSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
-        partner = services.partner_create(by=request.user, **serializer.validated_data)
-        return Response(self._read(partner), status=status.HTTP_201_CREATED)
+    def create_record(self, **fields: Any) -> Partner:
+        return services.partner_create(**fields)
 
-    @extend_schema(request=PartnerUpdateSerializer, responses={200: PartnerSerializer})
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        partner = self.get_object()
-        partial = kwargs.pop("partial", False)
-        serializer = PartnerUpdateSerializer(
-            partner, data=request.data, partial=partial, context={"request": request}
-        )
-        serializer.is_valid(raise_exception=True)
-        changes = dict(serializer.validated_data)
-        version = take_version(changes)
-        partner = services.partner_update(
-            partner=partner, by=request.user, version=version, **changes
-        )
-        return Response(self._read(partner))
-
-    @extend_schema(request=PartnerUpdateSerializer, responses={200: PartnerSerializer})
-    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        kwargs["partial"] = True
-        return self.update(request, *args, **kwargs)
-
-    def _read(self, partner: Partner) -> dict[str, Any]:
-        fresh = partner_list(self.request.user).get(pk=partner.pk)
-        return PartnerSerializer(fresh, context=self.get_serializer_context()).data
+    def update_record(self, record: Partner, **changes: Any) -> Any:
+        return services.partner_update(partner=record, **changes)
 
 
 class ActivityTypeSerializer(serializers.ModelSerializer):
@@ -199,7 +167,9 @@ class ActivityTypeUpdateSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "description", "is_active", "version"]
 
 
+@crud_schema(ActivityTypeSerializer, ActivityTypeSerializer, ActivityTypeUpdateSerializer)
 class ActivityTypeViewSet(
+    ServiceCrudMixin,
     HistoryMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -213,44 +183,22 @@ class ActivityTypeViewSet(
     queryset = ActivityType.objects.all()
     filterset_class = ActivityTypeFilter
     ordering_fields = ["name", "code"]
+    read_serializer = ActivityTypeSerializer
+    input_serializer = ActivityTypeSerializer
+    update_serializer = ActivityTypeUpdateSerializer
 
     def get_permissions(self) -> list[permissions.BasePermission]:
         return [*super().get_permissions(), IsAdministratorOrReadOnly()]
 
-    def get_serializer_class(self) -> type[serializers.Serializer]:
-        if self.action in {"update", "partial_update"}:
-            return ActivityTypeUpdateSerializer
-        return ActivityTypeSerializer
+    def get_object(self) -> ActivityType:
+        self._record = super().get_object()
+        return self._record
 
-    def current_representation(self) -> dict[str, Any] | None:
-        instance = ActivityType.objects.filter(pk=self.kwargs.get("pk")).first()
-        return ActivityTypeSerializer(instance).data if instance else None
+    def create_record(self, **fields: Any) -> ActivityType:
+        return services.activity_type_create(**fields)
 
-    @extend_schema(request=ActivityTypeSerializer, responses={201: ActivityTypeSerializer})
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = ActivityTypeSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        activity_type = services.activity_type_create(by=request.user, **serializer.validated_data)
-        return Response(ActivityTypeSerializer(activity_type).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(request=ActivityTypeUpdateSerializer, responses={200: ActivityTypeSerializer})
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        activity_type = self.get_object()
-        serializer = ActivityTypeUpdateSerializer(
-            activity_type, data=request.data, partial=kwargs.get("partial", False)
-        )
-        serializer.is_valid(raise_exception=True)
-        changes = dict(serializer.validated_data)
-        version = take_version(changes)
-        activity_type = services.activity_type_update(
-            activity_type=activity_type, by=request.user, version=version, **changes
-        )
-        return Response(ActivityTypeSerializer(activity_type).data)
-
-    @extend_schema(request=ActivityTypeUpdateSerializer, responses={200: ActivityTypeSerializer})
-    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        kwargs["partial"] = True
-        return self.update(request, *args, **kwargs)
+    def update_record(self, record: ActivityType, **changes: Any) -> Any:
+        return services.activity_type_update(activity_type=record, **changes)
 
 
 class UserViewSet(viewsets.ReadOnlyModelViewSet):

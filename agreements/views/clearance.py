@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -24,6 +26,52 @@ from config.history import history_entries
 from config.views import role_required, run_service
 
 
+def _partner_record_page(
+    request: HttpRequest,
+    *,
+    record: Any,
+    partner: Any,
+    form_class: type,
+    create: Callable[..., Any],
+    update: Callable[..., Any],
+    fetch: Callable[[], Any],
+    heading: str,
+    done: Callable[[Any], HttpResponse],
+) -> HttpResponse:
+    """Create or edit a record that hangs off a partner (a constraint, an engagement) through
+    its service; a stale edit shows a message and the fresh form."""
+    form = form_class(request.POST or None, instance=record, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        values = dict(form.cleaned_data)
+        version = values.pop("version", None) or 0
+        if "activity_types" in values:
+            values["activity_types"] = list(values["activity_types"] or [])
+        if record is None:
+            saved = run_service(
+                request, form, lambda: create(by=request.user, partner=partner, **values)
+            )
+        else:
+            saved = run_service(
+                request, form, lambda: update(fetch(), by=request.user, version=version, **values)
+            )
+        if saved is not None:
+            messages.success(request, "Saved.")
+            return done(saved)
+        if getattr(form, "stale", False):
+            record = fetch()
+            form = form_class(instance=record, user=request.user)
+    return render(
+        request,
+        "agreements/simple_form.html",
+        {
+            "form": form,
+            "partner": partner,
+            "heading": heading,
+            "history": history_entries(record) if record is not None else None,
+        },
+    )
+
+
 @role_required
 @require_http_methods(["GET", "POST"])
 def constraint_form_page(
@@ -33,41 +81,16 @@ def constraint_form_page(
     partner = (
         constraint.partner if constraint else partner_for_user(request.user, partner_pk, write=True)
     )
-    form = ConstraintForm(request.POST or None, instance=constraint, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        values = dict(form.cleaned_data)
-        version = values.pop("version", None) or 0
-        values["activity_types"] = list(values.get("activity_types") or [])
-        if constraint is None:
-            saved = run_service(
-                request,
-                form,
-                lambda: services.constraint_create(by=request.user, partner=partner, **values),
-            )
-        else:
-            fresh = constraint_for_user(request.user, pk, write=True)
-            saved = run_service(
-                request,
-                form,
-                lambda: services.constraint_update(
-                    constraint=fresh, by=request.user, version=version, **values
-                ),
-            )
-        if saved is not None:
-            messages.success(request, "Constraint saved.")
-            return redirect("partner-detail", pk=partner.pk)
-        if getattr(form, "stale", False):
-            constraint = constraint_for_user(request.user, pk, write=True)
-            form = ConstraintForm(instance=constraint, user=request.user)
-    return render(
+    return _partner_record_page(
         request,
-        "agreements/simple_form.html",
-        {
-            "form": form,
-            "partner": partner,
-            "heading": "Edit constraint" if constraint else f"New constraint on {partner}",
-            "history": history_entries(constraint) if constraint else None,
-        },
+        record=constraint,
+        partner=partner,
+        form_class=ConstraintForm,
+        create=services.constraint_create,
+        update=lambda record, **changes: services.constraint_update(constraint=record, **changes),
+        fetch=lambda: constraint_for_user(request.user, pk, write=True),
+        heading="Edit constraint" if constraint else f"New constraint on {partner}",
+        done=lambda saved: redirect("partner-detail", pk=partner.pk),
     )
 
 
@@ -80,40 +103,16 @@ def engagement_form_page(
     partner = (
         engagement.partner if engagement else partner_for_user(request.user, partner_pk, write=True)
     )
-    form = EngagementForm(request.POST or None, instance=engagement, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        values = dict(form.cleaned_data)
-        version = values.pop("version", None) or 0
-        if engagement is None:
-            saved = run_service(
-                request,
-                form,
-                lambda: services.engagement_create(by=request.user, partner=partner, **values),
-            )
-        else:
-            fresh = engagement_for_user(request.user, pk, write=True)
-            saved = run_service(
-                request,
-                form,
-                lambda: services.engagement_update(
-                    engagement=fresh, by=request.user, version=version, **values
-                ),
-            )
-        if saved is not None:
-            messages.success(request, "Engagement saved.")
-            return redirect("engagement-detail", pk=saved.pk)
-        if getattr(form, "stale", False):
-            engagement = engagement_for_user(request.user, pk, write=True)
-            form = EngagementForm(instance=engagement, user=request.user)
-    return render(
+    return _partner_record_page(
         request,
-        "agreements/simple_form.html",
-        {
-            "form": form,
-            "partner": partner,
-            "heading": "Edit engagement" if engagement else f"Plan an engagement with {partner}",
-            "history": None,
-        },
+        record=engagement,
+        partner=partner,
+        form_class=EngagementForm,
+        create=services.engagement_create,
+        update=lambda record, **changes: services.engagement_update(engagement=record, **changes),
+        fetch=lambda: engagement_for_user(request.user, pk, write=True),
+        heading="Edit engagement" if engagement else f"Plan an engagement with {partner}",
+        done=lambda saved: redirect("engagement-detail", pk=saved.pk),
     )
 
 
