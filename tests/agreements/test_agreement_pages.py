@@ -271,29 +271,52 @@ def test_documents_download_only_for_those_who_see_the_agreement(
 
 def test_constraints_and_engagements_are_recorded_from_the_partner_page(personas) -> None:
     client = browser_as(personas.lo)
-    response = client.post(f"/partners/{personas.colombia.pk}/constraints/new/", {
-        "category": "flag_state_consent_to_board", "effect": "requires_consent",
-        "description": "Express consent.",
-    })
+    response = client.post(
+        f"/partners/{personas.colombia.pk}/constraints/new/",
+        {
+            "category": "flag_state_consent_to_board",
+            "effect": "requires_consent",
+            "description": "Express consent.",
+        },
+    )
     assert "Say how many days before the activity consent must be requested." in (
         response.content.decode()
     )
-    response = client.post(f"/partners/{personas.colombia.pk}/constraints/new/", {
-        "category": "flag_state_consent_to_board", "effect": "requires_consent",
-        "consent_lead_days": 3, "description": "Express consent.",
-    })
+    response = client.post(
+        f"/partners/{personas.colombia.pk}/constraints/new/",
+        {
+            "category": "flag_state_consent_to_board",
+            "effect": "requires_consent",
+            "consent_lead_days": 3,
+            "description": "Express consent.",
+        },
+    )
     assert response.status_code == 302
     constraint = SovereigntyConstraint.objects.get()
-    stale = client.post(f"/constraints/{constraint.pk}/edit/", {
-        "category": "flag_state_consent_to_board", "effect": "requires_consent",
-        "consent_lead_days": 5, "description": "Changed.", "version": 7,
-    })
+    stale = client.post(
+        f"/constraints/{constraint.pk}/edit/",
+        {
+            "category": "flag_state_consent_to_board",
+            "effect": "requires_consent",
+            "consent_lead_days": 5,
+            "description": "Changed.",
+            "version": 7,
+        },
+    )
     assert "changed by someone else" in stale.content.decode()
-    response = client.post(f"/partners/{personas.colombia.pk}/engagements/new/", {
-        "activity_type": activity("joint-training").pk, "title": "Course",
-        "starts_on": "2027-03-10", "ends_on": "2027-03-01",
-    })
+    response = client.post(
+        f"/partners/{personas.colombia.pk}/engagements/new/",
+        {
+            "activity_type": activity("joint-training").pk,
+            "title": "Course",
+            "starts_on": "2027-03-10",
+            "ends_on": "2027-03-01",
+        },
+    )
     assert "An engagement cannot end before it starts." in response.content.decode()
-    assert browser_as(personas.other_lo).get(
-        f"/partners/{personas.colombia.pk}/engagements/new/"
-    ).status_code == 404
+    assert (
+        browser_as(personas.other_lo)
+        .get(f"/partners/{personas.colombia.pk}/engagements/new/")
+        .status_code
+        == 404
+    )
