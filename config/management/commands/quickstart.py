@@ -34,6 +34,7 @@ class Command(BaseCommand):
         logins = load_demo_users()
         created = load_demo_partners()
         legal = load_demo_legal(today=timezone.localdate())
+        call_command("load_checklist_templates", stdout=self.stdout)
         added = ", ".join(f"{count} {name}" for name, count in legal.items())
         self.stdout.write(
             self.style.SUCCESS(f"Database ready ({created} demo partners added; {added}).")

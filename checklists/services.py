@@ -1,0 +1,161 @@
+"""Writes for the checklist library: loading versioned templates from YAML."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import yaml
+from django.db import transaction
+
+from checklists.exceptions import ChecklistsError
+from checklists.models import Area, ChecklistItem, ChecklistTemplate, Criticality
+
+TEMPLATE_FIELDS = {"urn", "version", "title", "provider", "published_on", "description", "items"}
+ITEM_FIELDS = {
+    "code",
+    "area",
+    "requirement",
+    "guidance",
+    "typical_evidence",
+    "weight",
+    "criticality",
+}
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    template: ChecklistTemplate
+    created: bool
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "\n".join(f"- {str(v).strip()}" for v in value)
+    return str(value).strip()
+
+
+def parse_template(content: str | bytes) -> dict[str, Any]:
+    """Read and check a template document; every problem is named by item and field."""
+    try:
+        document = yaml.safe_load(content)
+    except yaml.YAMLError as error:
+        raise ChecklistsError(
+            "The template is not valid YAML.", field_errors={"file": [str(error)]}
+        ) from None
+    if not isinstance(document, dict):
+        raise ChecklistsError(
+            "A template is a mapping with urn, version, title, provider and items.",
+            field_errors={"file": ["The document is not a mapping."]},
+        )
+    errors: dict[str, list[str]] = {}
+
+    def fail(where: str, message: str) -> None:
+        errors.setdefault(where, []).append(message)
+
+    for name in ("urn", "version", "title", "provider", "items"):
+        if document.get(name) in (None, "", []):
+            fail(name, "This field is required.")
+    for name in sorted(set(document) - TEMPLATE_FIELDS):
+        fail(name, "Unknown field.")
+    version = document.get("version")
+    if version is not None and (
+        not isinstance(version, int) or isinstance(version, bool) or version < 1
+    ):
+        fail("version", f"“{version}” is not a version number (a whole number from 1).")
+    published = document.get("published_on")
+    if published is not None and not isinstance(published, date):
+        try:
+            date.fromisoformat(str(published))
+        except ValueError:
+            fail("published_on", f"“{published}” is not a date (YYYY-MM-DD).")
+    items = document.get("items") or []
+    if not isinstance(items, list):
+        fail("items", "Items are a list.")
+        items = []
+    seen: dict[str, int] = {}
+    areas, criticalities = set(Area.values), set(Criticality.values)
+    for index, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            fail(f"items[{index}]", "An item is a mapping.")
+            continue
+        label = f"items[{index}] ({item.get('code', 'no code')})"
+        for name in ("code", "area", "requirement", "criticality"):
+            if not item.get(name):
+                fail(f"{label}.{name}", "This field is required.")
+        for name in sorted(set(item) - ITEM_FIELDS):
+            fail(f"{label}.{name}", "Unknown field.")
+        code = str(item.get("code") or "")
+        if code in seen:
+            fail(f"{label}.code", f"Duplicate code: item {seen[code]} has it too.")
+        elif code:
+            seen[code] = index
+        if item.get("area") and item["area"] not in areas:
+            fail(
+                f"{label}.area",
+                f"Unknown area “{item['area']}”; use one of {', '.join(sorted(areas))}.",
+            )
+        if item.get("criticality") and item["criticality"] not in criticalities:
+            fail(f"{label}.criticality", f"“{item['criticality']}” is not high, medium or low.")
+        weight = item.get("weight", 1)
+        if isinstance(weight, bool) or not isinstance(weight, int) or not 1 <= weight <= 10:
+            fail(f"{label}.weight", f"Weight “{weight}” is out of range: a whole number 1–10.")
+    if errors:
+        raise ChecklistsError("The template has errors.", field_errors=errors)
+    return document
+
+
+def _fingerprint(document: dict[str, Any]) -> str:
+    canonical = json.dumps(document, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@transaction.atomic
+def template_load(*, content: str | bytes, source_name: str = "") -> LoadResult:
+    """Publish a template version. Loading the same content again changes nothing; different
+    content under a published urn + version is refused: a change is a new version."""
+    document = parse_template(content)
+    fingerprint = _fingerprint(document)
+    existing = ChecklistTemplate.objects.filter(
+        urn=document["urn"], version=document["version"]
+    ).first()
+    if existing is not None:
+        if existing.content_sha256 == fingerprint:
+            return LoadResult(existing, created=False)
+        raise ChecklistsError(
+            f"{document['urn']} version {document['version']} is already published with "
+            "different content. A published version never changes: give the changed template "
+            "a new version number.",
+            field_errors={"version": [f"Version {document['version']} is already published."]},
+        )
+    published = document.get("published_on")
+    template = ChecklistTemplate.objects.create(
+        urn=document["urn"],
+        version=document["version"],
+        title=_text(document["title"]),
+        provider=_text(document["provider"]),
+        published_on=date.fromisoformat(str(published)) if published else None,
+        description=_text(document.get("description")),
+        content_sha256=fingerprint,
+        source_name=source_name,
+    )
+    ChecklistItem.objects.bulk_create(
+        ChecklistItem(
+            template=template,
+            position=position,
+            code=str(item["code"]),
+            area=item["area"],
+            requirement=_text(item["requirement"]),
+            guidance=_text(item.get("guidance")),
+            typical_evidence=_text(item.get("typical_evidence")),
+            weight=item.get("weight", 1),
+            criticality=item["criticality"],
+        )
+        for position, item in enumerate(document["items"], start=1)
+    )
+    return LoadResult(template, created=True)

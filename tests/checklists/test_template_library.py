@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.management import CommandError, call_command
+
+from checklists.exceptions import ChecklistsError
+from checklists.models import ChecklistItem, ChecklistTemplate
+from checklists.services import template_load
+
+LIBRARY = Path(__file__).resolve().parents[2] / "checklists" / "library"
+
+
+def template(**overrides: object) -> dict:
+    document = {
+        "urn": "urn:accord:test:liaison",
+        "version": 1,
+        "title": "Liaison basics",
+        "provider": "Accord tests",
+        "items": [
+            {
+                "code": "T-01",
+                "area": "communications",
+                "requirement": "24/7 contact known.",
+                "criticality": "high",
+                "weight": 3,
+            },
+            {
+                "code": "T-02",
+                "area": "language_liaison",
+                "requirement": "Interpreter agreed.",
+                "criticality": "low",
+            },
+        ],
+    }
+    document.update(overrides)
+    return document
+
+
+def dump(document: object) -> str:
+    return yaml.safe_dump(document, sort_keys=False)
+
+
+@pytest.mark.django_db
+def test_the_shipped_library_loads_once_and_is_skipped_the_second_time() -> None:
+    out = io.StringIO()
+    call_command("load_checklist_templates", stdout=out)
+    assert "published" in out.getvalue()
+    counts = (ChecklistTemplate.objects.count(), ChecklistItem.objects.count())
+    assert counts[0] == len(list(LIBRARY.glob("*.yaml"))) and counts[1] >= 20
+    out = io.StringIO()
+    call_command("load_checklist_templates", stdout=out)
+    assert "unchanged, skipped" in out.getvalue()
+    assert (ChecklistTemplate.objects.count(), ChecklistItem.objects.count()) == counts
+
+
+@pytest.mark.django_db
+def test_a_changed_template_with_the_same_version_is_refused_and_a_new_version_is_added() -> None:
+    template_load(content=dump(template()))
+    changed = template()
+    changed["items"][0]["requirement"] = "Reworded."
+    with pytest.raises(ChecklistsError, match="already published with different content"):
+        template_load(content=dump(changed))
+    assert ChecklistItem.objects.get(code="T-01").requirement == "24/7 contact known."
+    result = template_load(content=dump({**changed, "version": 2}))
+    assert result.created
+    assert ChecklistTemplate.objects.filter(urn="urn:accord:test:liaison").count() == 2
+
+
+@pytest.mark.django_db
+def test_a_published_version_cannot_be_edited() -> None:
+    item = template_load(content=dump(template())).template.items.first()
+    item.requirement = "Sneaky change."
+    with pytest.raises(ChecklistsError, match="never changes"):
+        item.save()
+
+
+@pytest.mark.parametrize(
+    ("document", "where", "message"),
+    [
+        ("- just\n- a list\n", "file", "not a mapping"),
+        ("urn: [unclosed\n", "file", ""),
+        (
+            dump(
+                template(
+                    items=[
+                        {
+                            "code": "A",
+                            "area": "communications",
+                            "requirement": "x",
+                            "criticality": "high",
+                        },
+                        {
+                            "code": "A",
+                            "area": "communications",
+                            "requirement": "y",
+                            "criticality": "low",
+                        },
+                    ]
+                )
+            ),
+            "items[2] (A).code",
+            "Duplicate code",
+        ),
+        (
+            dump(
+                template(
+                    items=[
+                        {
+                            "code": "A",
+                            "area": "astrology",
+                            "requirement": "x",
+                            "criticality": "high",
+                        }
+                    ]
+                )
+            ),
+            "items[1] (A).area",
+            "Unknown area",
+        ),
+        (
+            dump(
+                template(
+                    items=[
+                        {
+                            "code": "A",
+                            "area": "medical",
+                            "requirement": "x",
+                            "criticality": "high",
+                            "weight": 42,
+                        }
+                    ]
+                )
+            ),
+            "items[1] (A).weight",
+            "out of range",
+        ),
+        (
+            dump(template(items=[{"code": "A", "area": "medical", "criticality": "high"}])),
+            "items[1] (A).requirement",
+            "required",
+        ),
+        (dump({k: v for k, v in template().items() if k != "provider"}), "provider", "required"),
+        (dump(template(version="two")), "version", "not a version number"),
+    ],
+)
+@pytest.mark.django_db
+def test_a_bad_template_names_the_item_and_field_and_writes_nothing(
+    document: str, where: str, message: str
+) -> None:
+    with pytest.raises(ChecklistsError) as refused:
+        template_load(content=document)
+    assert where in refused.value.field_errors
+    assert message in " ".join(refused.value.field_errors[where])
+    assert not ChecklistTemplate.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_command_fails_on_a_refused_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(dump(template(version=0)))
+    with pytest.raises(CommandError, match="1 template file"):
+        call_command(
+            "load_checklist_templates", str(bad), stdout=io.StringIO(), stderr=io.StringIO()
+        )
