@@ -166,3 +166,14 @@ def test_the_command_fails_on_a_refused_file(tmp_path: Path) -> None:
         call_command(
             "load_checklist_templates", str(bad), stdout=io.StringIO(), stderr=io.StringIO()
         )
+
+
+@pytest.mark.django_db
+def test_the_general_template_covers_the_eleven_areas_with_about_a_hundred_items() -> None:
+    from checklists.models import Area
+
+    call_command("load_checklist_templates", stdout=io.StringIO())
+    general = ChecklistTemplate.objects.get(urn="urn:accord:checklist:coalition-interoperability")
+    assert general.items.count() >= 100
+    assert set(general.items.values_list("area", flat=True)) == set(Area.values)
+    assert general.items.filter(criticality="high").exists()
