@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import admin
 
-from checklists.models import ChecklistItem, ChecklistTemplate
+from checklists.models import Assessment, ChecklistItem, ChecklistTemplate
 
 
 class ItemInline(admin.TabularInline):
@@ -44,3 +44,11 @@ class ChecklistTemplateAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(admin.ModelAdmin):
+    list_display = ["partner", "template", "kind", "status", "due_on"]
+    list_filter = ["status", "kind"]
+    search_fields = ["partner__name"]
+    readonly_fields = ["status", "submitted_at", "approved_at", "approved_by", "previous"]

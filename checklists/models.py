@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from checklists.exceptions import ChecklistsError
+from config.versioning import VersionedModel
 
 
 class Area(models.TextChoices):
@@ -88,3 +91,105 @@ class ChecklistItem(_Immutable):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.requirement[:60]}"
+
+
+class Assessment(VersionedModel):
+    """One partner against one exact template version."""
+
+    class Kind(models.TextChoices):
+        SELF_ASSESSMENT = "self_assessment", "Self-assessment"
+        EXTERNAL_EVALUATION = "external_evaluation", "External evaluation"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_PROGRESS = "in_progress", "In progress"
+        SUBMITTED = "submitted", "Submitted"
+        APPROVED = "approved", "Approved"
+
+    partner = models.ForeignKey(
+        "agreements.Partner", on_delete=models.PROTECT, related_name="assessments"
+    )
+    template = models.ForeignKey(
+        ChecklistTemplate, on_delete=models.PROTECT, related_name="assessments"
+    )
+    kind = models.CharField(max_length=24, choices=Kind.choices, default=Kind.SELF_ASSESSMENT)
+    agreement = models.ForeignKey(
+        "agreements.Agreement",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assessments",
+    )
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assessments",
+    )
+    due_on = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    previous = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="followers",
+        help_text="The assessment this one was cloned or upgraded from.",
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["partner", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.partner} — {self.template} ({self.get_status_display().lower()})"
+
+
+class ItemResponse(VersionedModel):
+    class Result(models.TextChoices):
+        NOT_ASSESSED = "not_assessed", "Not assessed"
+        MET = "met", "Met"
+        PARTIALLY_MET = "partially_met", "Partially met"
+        NOT_MET = "not_met", "Not met"
+        NOT_APPLICABLE = "not_applicable", "Not applicable"
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="responses")
+    item = models.ForeignKey(ChecklistItem, on_delete=models.PROTECT, related_name="responses")
+    result = models.CharField(max_length=16, choices=Result.choices, default=Result.NOT_ASSESSED)
+    needs_reconfirmation = models.BooleanField(
+        default=False, help_text="Carried over from an earlier assessment: confirm or change it."
+    )
+    evidence_text = models.TextField(blank=True)
+    evidence_link = models.URLField(max_length=500, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    remediation_plan = models.TextField(blank=True)
+    remediation_due_on = models.DateField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["item__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "item"], name="one_response_per_item")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item.code}: {self.get_result_display()}"

@@ -44,7 +44,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             body["current"] = current
         return Response(body, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DomainError):
-        return Response(exc.as_dict(), status=status.HTTP_400_BAD_REQUEST)
+        body = exc.as_dict()
+        if exc.field_errors:
+            body = {**body, "detail": exc.message}
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
         return Response(_django_validation_to_dict(exc), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):

@@ -219,6 +219,8 @@ SPECTACULAR_SETTINGS = {
         "MandateStatusEnum": "agreements.models.mandates.LegalMandate.Status",
         "ConstraintEffectEnum": "agreements.models.constraints.SovereigntyConstraint.Effect",
         "FindingEffectEnum": ["covers", "condition", "blocks", "missing", "note"],
+        "AssessmentKindEnum": "checklists.models.Assessment.Kind",
+        "AssessmentStatusEnum": "checklists.models.Assessment.Status",
     },
     # Swagger UI's assets ship with the project (drf-spectacular-sidecar): nothing from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -270,3 +272,12 @@ ACCORD_API_MAX_PAGE_SIZE = 500
 ACCORD_HEARTBEAT_STALE_AFTER_SECONDS = env_int("ACCORD_HEARTBEAT_STALE_AFTER_SECONDS", 180)
 ACCORD_DOCUMENT_MAX_BYTES = env_int("ACCORD_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
 ACCORD_IMPORT_MAX_BYTES = env_int("ACCORD_IMPORT_MAX_BYTES", 5 * 1024 * 1024, minimum=1)
+# Interoperability level thresholds (overall weighted score, %): 3 interoperable, 2 compatible,
+# 1 deconflicted, else 0. An unmet high-criticality item caps the level at
+# ACCORD_LEVEL_CAP_WITH_UNMET_HIGH.
+ACCORD_LEVEL_THRESHOLDS = {
+    3: env_int("ACCORD_LEVEL_3_FROM", 85, minimum=0),
+    2: env_int("ACCORD_LEVEL_2_FROM", 60, minimum=0),
+    1: env_int("ACCORD_LEVEL_1_FROM", 30, minimum=0),
+}
+ACCORD_LEVEL_CAP_WITH_UNMET_HIGH = env_int("ACCORD_LEVEL_CAP_WITH_UNMET_HIGH", 1, minimum=0)

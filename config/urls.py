@@ -16,6 +16,7 @@ from agreements.api.mandates import (
     MandateViewSet,
 )
 from agreements.api.partners import ActivityTypeViewSet, PartnerViewSet, UserViewSet
+from checklists.api import AssessmentViewSet, TemplateViewSet
 from config import views
 from config.api_auth import ObtainTokenView
 
@@ -30,6 +31,8 @@ router.register("agreement-imports", AgreementImportViewSet, basename="agreement
 router.register("mandates", MandateViewSet, basename="mandate")
 router.register("constraints", ConstraintViewSet, basename="constraint")
 router.register("engagements", EngagementViewSet, basename="engagement")
+router.register("checklist-templates", TemplateViewSet, basename="checklist-template")
+router.register("assessments", AssessmentViewSet, basename="assessment")
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -1,0 +1,316 @@
+"""REST API of the checklists app: the template library, assessments, answers and scores."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from agreements.api.fields import VisibleAgreementField, VisiblePartnerField
+from checklists import services
+from checklists.models import Assessment, ChecklistItem, ChecklistTemplate, ItemResponse
+from checklists.selectors import assessment_for_user, assessment_score, assessments_visible_to
+from config.api import HistoryMixin
+from config.permissions import IsAdministratorOrReadOnly
+
+
+class ItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ChecklistItem
+        fields = [
+            "code",
+            "area",
+            "requirement",
+            "guidance",
+            "typical_evidence",
+            "weight",
+            "criticality",
+        ]
+
+
+class TemplateSerializer(serializers.ModelSerializer):
+    item_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = ChecklistTemplate
+        fields = [
+            "id",
+            "urn",
+            "version",
+            "title",
+            "provider",
+            "published_on",
+            "description",
+            "content_sha256",
+            "item_count",
+            "loaded_at",
+        ]
+
+
+class TemplateUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="A template in Accord's YAML format.")
+
+
+class TemplateViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The checklist library. Published versions never change; administrators publish a new
+    template or version by uploading YAML (errors name the item and field)."""
+
+    serializer_class = TemplateSerializer
+    filterset_class = None
+    parser_classes = [MultiPartParser, JSONParser]
+
+    def get_permissions(self) -> list[Any]:
+        return [*super().get_permissions(), IsAdministratorOrReadOnly()]
+
+    def get_queryset(self) -> QuerySet[ChecklistTemplate]:
+        return ChecklistTemplate.objects.annotate(item_count=Count("items")).order_by(
+            "urn", "-version"
+        )
+
+    @extend_schema(
+        request={"multipart/form-data": TemplateUploadSerializer},
+        responses={201: TemplateSerializer, 200: TemplateSerializer},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        upload = TemplateUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        result = services.template_load(
+            content=upload.validated_data["file"].read(),
+            source_name=upload.validated_data["file"].name,
+        )
+        template = self.get_queryset().get(pk=result.template.pk)
+        return Response(
+            TemplateSerializer(template).data,
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(responses={200: ItemSerializer(many=True)}, filters=False)
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def items(self, request: Request, pk: str | None = None) -> Response:
+        template = self.get_object()
+        return Response(ItemSerializer(template.items.all(), many=True).data)
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    partner_name = serializers.CharField(source="partner.name", read_only=True)
+    template_title = serializers.CharField(source="template.title", read_only=True)
+    template_version = serializers.IntegerField(source="template.version", read_only=True)
+
+    class Meta:
+        model = Assessment
+        fields = [
+            "id",
+            "partner",
+            "partner_name",
+            "template",
+            "template_title",
+            "template_version",
+            "kind",
+            "agreement",
+            "assessor",
+            "due_on",
+            "status",
+            "previous",
+            "submitted_at",
+            "approved_at",
+            "version",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class AssessmentInputSerializer(serializers.ModelSerializer):
+    partner = VisiblePartnerField()
+    agreement = VisibleAgreementField(required=False, allow_null=True)
+
+    class Meta:
+        model = Assessment
+        fields = ["partner", "template", "kind", "agreement", "assessor", "due_on"]
+
+
+class ResponseSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(source="item.code", read_only=True)
+    area = serializers.CharField(source="item.area", read_only=True)
+    requirement = serializers.CharField(source="item.requirement", read_only=True)
+    criticality = serializers.CharField(source="item.criticality", read_only=True)
+    weight = serializers.IntegerField(source="item.weight", read_only=True)
+    owner_name = serializers.CharField(source="owner.username", read_only=True, default=None)
+
+    class Meta:
+        model = ItemResponse
+        fields = [
+            "id",
+            "code",
+            "area",
+            "requirement",
+            "criticality",
+            "weight",
+            "result",
+            "needs_reconfirmation",
+            "evidence_text",
+            "evidence_link",
+            "owner",
+            "owner_name",
+            "remediation_plan",
+            "remediation_due_on",
+            "version",
+        ]
+        read_only_fields = fields
+
+
+class ResponseChangeSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="The item's code.")
+    version = serializers.IntegerField(min_value=1)
+    result = serializers.ChoiceField(choices=ItemResponse.Result.choices, required=False)
+    evidence_text = serializers.CharField(required=False, allow_blank=True)
+    evidence_link = serializers.URLField(required=False, allow_blank=True)
+    remediation_plan = serializers.CharField(required=False, allow_blank=True)
+    remediation_due_on = serializers.DateField(required=False, allow_null=True)
+
+
+class UpgradeSerializer(serializers.Serializer):
+    template = serializers.PrimaryKeyRelatedField(queryset=ChecklistTemplate.objects.all())
+
+
+class AreaScoreSerializer(serializers.Serializer):
+    area = serializers.CharField()
+    label = serializers.CharField()
+    score = serializers.FloatField(allow_null=True)
+    completion = serializers.FloatField()
+    items = serializers.IntegerField()
+    unmet_high = serializers.IntegerField()
+
+
+class ScoreSerializer(serializers.Serializer):
+    overall = serializers.FloatField(allow_null=True)
+    completion = serializers.FloatField()
+    level = serializers.IntegerField(allow_null=True)
+    capped = serializers.BooleanField()
+    areas = AreaScoreSerializer(many=True)
+
+
+class AssessmentViewSet(
+    HistoryMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Assessments of partners you can see. Liaison officers create and answer them; managers
+    approve submitted ones; an approved assessment is read-only (start a new round with
+    `clone`)."""
+
+    serializer_class = AssessmentSerializer
+    filterset_class = None
+
+    def get_queryset(self) -> QuerySet[Assessment]:
+        return (
+            assessments_visible_to(self.request.user)
+            .select_related("partner", "template")
+            .order_by("-created_at", "-pk")
+        )
+
+    def get_object(self) -> Assessment:
+        return assessment_for_user(self.request.user, self.kwargs["pk"])
+
+    @extend_schema(request=AssessmentInputSerializer, responses={201: AssessmentSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = AssessmentInputSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        assessment = services.assessment_create(by=request.user, **serializer.validated_data)
+        return Response(AssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["GET"], responses={200: ResponseSerializer(many=True)}, filters=False)
+    @extend_schema(
+        methods=["PATCH"],
+        request=ResponseChangeSerializer(many=True),
+        responses={200: ResponseSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get", "patch"], filterset_class=None, pagination_class=None)
+    def responses(self, request: Request, pk: str | None = None) -> Response:
+        """Every item with its answer; PATCH a list of changes to answer many at once (all
+        are saved, or none)."""
+        assessment = self.get_object()
+        if request.method == "PATCH":
+            changes = ResponseChangeSerializer(data=request.data, many=True)
+            if not changes.is_valid():
+                raise serializers.ValidationError(_named_errors(request.data, changes.errors))
+            services.responses_update(
+                assessment=assessment, by=request.user, changes=changes.validated_data
+            )
+        rows = assessment.responses.select_related("item", "owner")
+        return Response(ResponseSerializer(rows, many=True).data)
+
+    @extend_schema(responses={200: ScoreSerializer}, filters=False)
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def score(self, request: Request, pk: str | None = None) -> Response:
+        """Weighted score per area and overall, completion, and the interoperability level."""
+        return Response(ScoreSerializer(assessment_score(self.get_object())).data)
+
+    @extend_schema(request=None, responses={200: AssessmentSerializer})
+    @action(detail=True, methods=["post"], filterset_class=None, pagination_class=None)
+    def submit(self, request: Request, pk: str | None = None) -> Response:
+        assessment = services.assessment_submit(assessment=self.get_object(), by=request.user)
+        return Response(AssessmentSerializer(assessment).data)
+
+    @extend_schema(request=None, responses={200: AssessmentSerializer})
+    @action(detail=True, methods=["post"], filterset_class=None, pagination_class=None)
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        assessment = services.assessment_approve(assessment=self.get_object(), by=request.user)
+        return Response(AssessmentSerializer(assessment).data)
+
+    @extend_schema(request=None, responses={201: AssessmentSerializer})
+    @action(detail=True, methods=["post"], filterset_class=None, pagination_class=None)
+    def clone(self, request: Request, pk: str | None = None) -> Response:
+        """Start the next round: answers kept, each to be re-confirmed."""
+        clone = services.assessment_clone(source=self.get_object(), by=request.user)
+        return Response(AssessmentSerializer(clone).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=UpgradeSerializer, responses={201: AssessmentSerializer})
+    @action(detail=True, methods=["post"], filterset_class=None, pagination_class=None)
+    def upgrade(self, request: Request, pk: str | None = None) -> Response:
+        """Move to a newer template version; unchanged items keep their answers."""
+        serializer = UpgradeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        report = services.assessment_upgrade(
+            source=self.get_object(), to=serializer.validated_data["template"], by=request.user
+        )
+        body = AssessmentSerializer(report.assessment).data
+        body["upgrade"] = {
+            "carried_over": report.carried_over,
+            "changed": report.changed,
+            "added": report.added,
+            "removed": report.removed,
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+def _named_errors(data: Any, errors: Any) -> dict[str, list[str]]:
+    """Errors of a list of changes, each named by position and item code, as the service
+    names its own."""
+    if isinstance(errors, dict) and all(isinstance(k, int) for k in errors):
+        pairs = [(position + 1, item_errors) for position, item_errors in errors.items()]
+    elif isinstance(errors, list):
+        pairs = list(enumerate(errors, start=1))
+    else:
+        return {"responses": [str(errors)]}
+    named: dict[str, list[str]] = {}
+    for index, item_errors in pairs:
+        if not item_errors:
+            continue
+        entry = data[index - 1] if isinstance(data, list) and index <= len(data) else {}
+        code = entry.get("code", "no code") if isinstance(entry, dict) else "no code"
+        for field, messages in item_errors.items():
+            named[f"responses[{index}] ({code}).{field}"] = [str(m) for m in messages]
+    return named

@@ -1,0 +1,151 @@
+"""Reads of the checklists app: who sees which assessment, and scores computed in the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FloatField,
+    IntegerField,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.http import Http404
+
+from agreements.selectors import can_edit_partner, partners_visible_to
+from checklists.models import Area, Assessment, Criticality, ItemResponse
+from config.roles import AnyUser
+
+R = ItemResponse.Result
+
+
+def assessments_visible_to(user: AnyUser) -> QuerySet[Assessment]:
+    return Assessment.objects.filter(partner__in=partners_visible_to(user))
+
+
+def assessment_for_user(user: AnyUser, pk: Any, *, write: bool = False) -> Assessment:
+    try:
+        assessment = assessments_visible_to(user).select_related("partner", "template").get(pk=pk)
+    except (Assessment.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such assessment.") from None
+    if write and not can_edit_partner(user, assessment.partner):
+        raise PermissionDenied("Only the partner's liaison officers answer its assessments.")
+    return assessment
+
+
+@dataclass
+class AreaScore:
+    area: str
+    label: str
+    score: float | None  # percent; None when every item is not applicable
+    completion: float  # percent of items answered (not applicable counts as answered)
+    items: int
+    unmet_high: int
+
+
+@dataclass
+class Score:
+    overall: float | None
+    completion: float
+    level: int | None
+    capped: bool
+    areas: list[AreaScore] = field(default_factory=list)
+
+
+_EARNED = Sum(
+    F("item__weight")
+    * Case(
+        When(result=R.MET, then=Value(1.0)),
+        When(result=R.PARTIALLY_MET, then=Value(0.5)),
+        default=Value(0.0),
+        output_field=FloatField(),
+    ),
+    output_field=FloatField(),
+)
+_POSSIBLE = Sum(
+    Case(
+        When(result=R.NOT_APPLICABLE, then=Value(0)),
+        default=F("item__weight"),
+        output_field=IntegerField(),
+    ),
+)
+
+
+def area_rows(assessments: QuerySet[Assessment] | list[int]) -> QuerySet:
+    """One aggregate query: earned and possible weight, answers and unmet high-criticality
+    items per assessment and area."""
+    return (
+        ItemResponse.objects.filter(assessment__in=assessments)
+        .values("assessment_id", "item__area")
+        .annotate(
+            earned=_EARNED,
+            possible=_POSSIBLE,
+            total=Count("pk"),
+            answered=Count("pk", filter=~Q(result=R.NOT_ASSESSED)),
+            unmet_high=Count("pk", filter=Q(result=R.NOT_MET, item__criticality=Criticality.HIGH)),
+        )
+        .order_by("assessment_id", "item__area")
+    )
+
+
+def level_for(score: float | None, *, unmet_high: int) -> tuple[int | None, bool]:
+    if score is None:
+        return None, False
+    level = 0
+    for candidate, threshold in sorted(settings.ACCORD_LEVEL_THRESHOLDS.items(), reverse=True):
+        if score >= threshold:
+            level = candidate
+            break
+    cap = settings.ACCORD_LEVEL_CAP_WITH_UNMET_HIGH
+    if unmet_high and level > cap:
+        return cap, True
+    return level, False
+
+
+def scores_for(assessment_ids: list[int]) -> dict[int, Score]:
+    labels = dict(Area.choices)
+    grouped: dict[int, list[dict[str, Any]]] = {pk: [] for pk in assessment_ids}
+    for row in area_rows(assessment_ids):
+        grouped.setdefault(row["assessment_id"], []).append(row)
+    scores = {}
+    for pk, rows in grouped.items():
+        earned = sum(r["earned"] or 0 for r in rows)
+        possible = sum(r["possible"] or 0 for r in rows)
+        total = sum(r["total"] for r in rows)
+        answered = sum(r["answered"] for r in rows)
+        unmet_high = sum(r["unmet_high"] for r in rows)
+        overall = round(100 * earned / possible, 1) if possible else None
+        level, capped = level_for(overall, unmet_high=unmet_high)
+        scores[pk] = Score(
+            overall=overall,
+            completion=round(100 * answered / total, 1) if total else 0.0,
+            level=level,
+            capped=capped,
+            areas=[
+                AreaScore(
+                    area=r["item__area"],
+                    label=labels.get(r["item__area"], r["item__area"]),
+                    score=round(100 * (r["earned"] or 0) / r["possible"], 1)
+                    if r["possible"]
+                    else None,
+                    completion=round(100 * r["answered"] / r["total"], 1),
+                    items=r["total"],
+                    unmet_high=r["unmet_high"],
+                )
+                for r in rows
+            ],
+        )
+    return scores
+
+
+def assessment_score(assessment: Assessment) -> Score:
+    return scores_for([assessment.pk])[assessment.pk]

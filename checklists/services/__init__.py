@@ -1,0 +1,23 @@
+"""Writes of the checklists app: the template library and assessments."""
+
+from checklists.services.assessments import (
+    assessment_approve,
+    assessment_clone,
+    assessment_create,
+    assessment_submit,
+    assessment_upgrade,
+    responses_update,
+)
+from checklists.services.templates import LoadResult, parse_template, template_load
+
+__all__ = [
+    "LoadResult",
+    "assessment_approve",
+    "assessment_clone",
+    "assessment_create",
+    "assessment_submit",
+    "assessment_upgrade",
+    "parse_template",
+    "responses_update",
+    "template_load",
+]

@@ -1,0 +1,260 @@
+"""Writes for assessments: create, clone, upgrade, answer, submit, approve."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from agreements.models import Partner
+from agreements.selectors import can_edit_partner, partners_visible_to
+from checklists.exceptions import ChecklistsError
+from checklists.models import Assessment, ChecklistTemplate, Criticality, ItemResponse
+from config.roles import Role, has_role, is_administrator
+from config.versioning import versioned_update
+
+S = Assessment.Status
+R = ItemResponse.Result
+RESPONSE_FIELDS = frozenset(
+    {"result", "evidence_text", "evidence_link", "owner", "remediation_plan", "remediation_due_on"}
+)
+
+
+def _check_writer(by: AbstractBaseUser, partner: Partner) -> None:
+    if not partners_visible_to(by).filter(pk=partner.pk).exists():
+        raise ValidationError({"partner": ["No such partner."]})
+    if not can_edit_partner(by, partner):
+        raise PermissionDenied("Only the partner's liaison officers answer its assessments.")
+
+
+def _check_open(assessment: Assessment) -> None:
+    if assessment.status in {S.SUBMITTED, S.APPROVED}:
+        raise ChecklistsError(
+            f"This assessment is {assessment.get_status_display().lower()} and read-only"
+            + ("; start a new round as a clone." if assessment.status == S.APPROVED else "."),
+            field_errors={"status": [f"The assessment is {assessment.status}."]},
+        )
+
+
+@transaction.atomic
+def assessment_create(
+    *, by: AbstractBaseUser, partner: Partner, template: ChecklistTemplate, **fields: Any
+) -> Assessment:
+    """A new assessment with one unanswered response per template item."""
+    _check_writer(by, partner)
+    assessment = Assessment(partner=partner, template=template, **fields)
+    assessment.full_clean()
+    assessment._history_user = by
+    assessment.save()
+    ItemResponse.objects.bulk_create(
+        ItemResponse(assessment=assessment, item=item) for item in template.items.all()
+    )
+    return assessment
+
+
+@transaction.atomic
+def assessment_clone(*, source: Assessment, by: AbstractBaseUser) -> Assessment:
+    """The next round for the same partner and template: answers and evidence kept, each
+    result marked to be re-confirmed."""
+    _check_writer(by, source.partner)
+    clone = Assessment(
+        partner=source.partner,
+        template=source.template,
+        kind=source.kind,
+        agreement=source.agreement,
+        assessor=source.assessor,
+        previous=source,
+    )
+    clone._history_user = by
+    clone.save()
+    ItemResponse.objects.bulk_create(
+        ItemResponse(
+            assessment=clone,
+            item_id=r.item_id,
+            result=r.result,
+            needs_reconfirmation=r.result != R.NOT_ASSESSED,
+            evidence_text=r.evidence_text,
+            evidence_link=r.evidence_link,
+            owner_id=r.owner_id,
+            remediation_plan=r.remediation_plan,
+            remediation_due_on=r.remediation_due_on,
+        )
+        for r in source.responses.all()
+    )
+    return clone
+
+
+@dataclass
+class UpgradeReport:
+    assessment: Assessment
+    carried_over: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+
+@transaction.atomic
+def assessment_upgrade(
+    *, source: Assessment, to: ChecklistTemplate, by: AbstractBaseUser
+) -> UpgradeReport:
+    """A new assessment on a newer version of the same template. Answers carry over for items
+    whose code and requirement are unchanged; changed and new items start unanswered."""
+    _check_writer(by, source.partner)
+    if to.urn != source.template.urn or to.version <= source.template.version:
+        raise ChecklistsError(
+            "Upgrade to a newer version of the same template.",
+            field_errors={
+                "template": [
+                    f"Choose a version of {source.template.urn} newer than "
+                    f"{source.template.version}."
+                ]
+            },
+        )
+    old = {r.item.code: r for r in source.responses.select_related("item")}
+    new = Assessment(
+        partner=source.partner,
+        template=to,
+        kind=source.kind,
+        agreement=source.agreement,
+        assessor=source.assessor,
+        previous=source,
+    )
+    new._history_user = by
+    new.save()
+    report = UpgradeReport(assessment=new)
+    rows = []
+    for item in to.items.all():
+        previous = old.pop(item.code, None)
+        if previous is not None and previous.item.requirement == item.requirement:
+            report.carried_over.append(item.code)
+            rows.append(
+                ItemResponse(
+                    assessment=new,
+                    item=item,
+                    result=previous.result,
+                    evidence_text=previous.evidence_text,
+                    evidence_link=previous.evidence_link,
+                    owner_id=previous.owner_id,
+                    remediation_plan=previous.remediation_plan,
+                    remediation_due_on=previous.remediation_due_on,
+                )
+            )
+        else:
+            (report.changed if previous is not None else report.added).append(item.code)
+            rows.append(ItemResponse(assessment=new, item=item))
+    report.removed = sorted(old)
+    ItemResponse.objects.bulk_create(rows)
+    return report
+
+
+@transaction.atomic
+def responses_update(
+    *, assessment: Assessment, by: AbstractBaseUser, changes: list[dict[str, Any]]
+) -> list[ItemResponse]:
+    """Answer many items at once: every change is checked first, then all are saved, or none.
+    Each change names its item (`code`) and the `version` of the response it was based on."""
+    _check_writer(by, assessment.partner)
+    _check_open(assessment)
+    responses = {
+        r.item.code: r for r in assessment.responses.select_related("item").select_for_update()
+    }
+    errors: dict[str, list[str]] = {}
+    planned: list[tuple[ItemResponse, dict[str, Any], int]] = []
+    today = timezone.localdate()
+    for index, change in enumerate(changes, start=1):
+        change = dict(change)
+        code = str(change.pop("code", ""))
+        where = f"responses[{index}] ({code or 'no code'})"
+        response = responses.get(code)
+        if response is None:
+            errors[f"{where}.code"] = [f"No item “{code}” in {assessment.template}."]
+            continue
+        version = change.pop("version", None)
+        if version is None:
+            errors[f"{where}.version"] = ["This field is required."]
+            continue
+        unknown = set(change) - RESPONSE_FIELDS
+        if unknown:
+            errors[f"{where}"] = [f"Unknown fields: {', '.join(sorted(unknown))}."]
+            continue
+        if "result" in change and change["result"] not in R.values:
+            errors[f"{where}.result"] = [
+                f"“{change['result']}” is not a result; use one of {', '.join(R.values)}."
+            ]
+        due = change.get("remediation_due_on")
+        if due is not None and due < today and due != response.remediation_due_on:
+            errors[f"{where}.remediation_due_on"] = ["A new remediation date cannot be past."]
+        candidate = ItemResponse(
+            **{
+                **{f: getattr(response, f) for f in RESPONSE_FIELDS if f != "owner"},
+                **{k: v for k, v in change.items() if k != "owner"},
+            }
+        )
+        try:
+            candidate.clean_fields(exclude=["assessment", "item", "owner", "version"])
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                errors[f"{where}.{name}"] = messages
+        planned.append((response, change, version))
+    if errors:
+        raise ChecklistsError("Some answers are not valid; nothing was saved.", field_errors=errors)
+    saved = []
+    for response, change, version in planned:
+        if "result" in change:
+            change["needs_reconfirmation"] = False
+        saved.append(versioned_update(response, by=by, version=version, changes=change))
+    if assessment.status == S.DRAFT and saved:
+        Assessment.objects.filter(pk=assessment.pk, status=S.DRAFT).update(status=S.IN_PROGRESS)
+    return saved
+
+
+@transaction.atomic
+def assessment_submit(*, assessment: Assessment, by: AbstractBaseUser) -> Assessment:
+    """The liaison officer submits. A high-criticality item marked met needs evidence."""
+    _check_writer(by, assessment.partner)
+    _check_open(assessment)
+    missing = list(
+        assessment.responses.filter(
+            result=R.MET, item__criticality=Criticality.HIGH, evidence_text="", evidence_link=""
+        ).values_list("item__code", flat=True)
+    )
+    if missing:
+        raise ChecklistsError(
+            "Evidence is missing for high-criticality items marked met.",
+            field_errors={
+                f"responses ({code}).evidence_text": [
+                    "A high-criticality item marked met needs evidence (text or link)."
+                ]
+                for code in missing
+            },
+        )
+    locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if locked.status not in {S.DRAFT, S.IN_PROGRESS}:
+        raise ChecklistsError("The assessment was already submitted.")
+    locked.status, locked.submitted_at = S.SUBMITTED, timezone.now()
+    locked._history_user = by
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def assessment_approve(*, assessment: Assessment, by: AbstractBaseUser) -> Assessment:
+    if not (has_role(by, Role.MANAGER) or is_administrator(by)):
+        raise PermissionDenied("Only a manager approves an assessment.")
+    claimed = Assessment.objects.filter(pk=assessment.pk, status=S.SUBMITTED).update(
+        status=S.APPROVED,
+        approved_at=timezone.now(),
+        approved_by=by,
+        version=assessment.version + 1,
+    )
+    if claimed != 1:
+        raise ChecklistsError(
+            "Only a submitted assessment can be approved.",
+            field_errors={"status": [f"The assessment is {assessment.status}."]},
+        )
+    assessment.refresh_from_db()
+    return assessment
