@@ -47,6 +47,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("agreements.urls")),
+    path("", include("checklists.urls")),
 ]
 
 handler404 = "config.views.not_found"

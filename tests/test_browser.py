@@ -92,3 +92,52 @@ def _screenshot_dir() -> Path:
     folder = settings.VAR_DIR / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+@pytest.mark.browser
+def test_the_liaison_officer_answers_items_with_the_keyboard_and_sees_the_score_move(
+    personas, page
+) -> None:
+    import yaml
+
+    from checklists.services import assessment_create, template_load
+
+    expect = playwright_api.expect
+    document = {
+        "urn": "urn:accord:test:keyboard",
+        "version": 1,
+        "title": "Keyboard",
+        "provider": "tests",
+        "items": [
+            {
+                "code": "K-1",
+                "area": "communications",
+                "requirement": "One.",
+                "criticality": "low",
+                "weight": 1,
+            },
+            {
+                "code": "K-2",
+                "area": "communications",
+                "requirement": "Two.",
+                "criticality": "low",
+                "weight": 1,
+            },
+        ],
+    }
+    template = template_load(content=yaml.safe_dump(document)).template
+    assessment = assessment_create(by=personas.lo, partner=personas.colombia, template=template)
+    page.goto("/")
+    page.get_by_label("Username").fill("maria")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"/assessments/{assessment.pk}/")
+    score = page.locator("#score .big")
+    expect(score).to_have_text("0.0 %")
+    page.locator("#item-K-1").focus()
+    page.keyboard.press("2")  # met
+    expect(score).to_have_text("50.0 %")
+    page.keyboard.press("j")
+    page.keyboard.press("3")  # partially met
+    expect(score).to_have_text("75.0 %")
+    page.screenshot(path=str(_screenshot_dir() / "lo-assessment-keyboard.png"), full_page=True)

@@ -69,6 +69,7 @@ def partner_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
             :20
         ],
         "timeline": _timeline(agreements, partner, today),
+        "assessments": _assessments_with_trend(partner),
         "today": today,
         "agencies": partners_visible_to(request.user).filter(parent=partner).order_by("name"),
         "liaison_officers": partner.liaison_officers.order_by("last_name", "username"),
@@ -127,6 +128,24 @@ def partner_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("partner-detail", pk=pk)
     context = {"form": form, "partner": partner, "stale_values": stale_values}
     return render(request, "agreements/partner_form.html", context)
+
+
+def _assessments_with_trend(partner: Partner) -> list[dict]:
+    """The partner's assessments, newest first, each with its score, level and the change
+    from the one before (one aggregate query for all their scores)."""
+    from checklists.selectors import scores_for  # the checklists app builds on partners
+
+    rows = list(partner.assessments.select_related("template").order_by("-created_at", "-pk"))
+    scores = scores_for([a.pk for a in rows])
+    result = []
+    for index, assessment in enumerate(rows):
+        score = scores[assessment.pk]
+        older = scores[rows[index + 1].pk].overall if index + 1 < len(rows) else None
+        trend = None
+        if score.overall is not None and older is not None:
+            trend = round(score.overall - older, 1)
+        result.append({"assessment": assessment, "score": score, "trend": trend})
+    return result
 
 
 def _genealogy_rows(agreements: list[Agreement]) -> list[tuple[Agreement, int]]:

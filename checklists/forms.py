@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from checklists.models import Assessment, ChecklistTemplate, ItemResponse
+
+
+class AssessmentForm(forms.ModelForm):
+    class Meta:
+        model = Assessment
+        fields = ["template", "kind", "due_on"]
+        widgets = {"due_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = ChecklistTemplate.objects.order_by("title", "-version")
+
+
+class ResponseForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    result = forms.ChoiceField(choices=ItemResponse.Result.choices, required=False)
+    evidence_text = forms.CharField(required=False)
+    evidence_link = forms.URLField(required=False, assume_scheme="https")
+    remediation_plan = forms.CharField(required=False)
+    remediation_due_on = forms.DateField(required=False)
+
+    def changes(self) -> dict[str, Any]:
+        """Only the fields the request carried, so saving a result never blanks evidence."""
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name != "version" and name in self.data
+        }

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from checklists import views
+
+urlpatterns = [
+    path("checklists/", views.library_page, name="checklist-library"),
+    path("checklists/<int:pk>/", views.template_page, name="checklist-template"),
+    path(
+        "partners/<int:partner_pk>/assessments/new/",
+        views.assessment_create_page,
+        name="assessment-create",
+    ),
+    path("assessments/<int:pk>/", views.assessment_page, name="assessment"),
+    path("assessments/<int:pk>/items/<str:code>/", views.response_save, name="response-save"),
+    path("assessments/<int:pk>/<str:action>/", views.assessment_action, name="assessment-action"),
+]

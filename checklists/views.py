@@ -1,0 +1,174 @@
+"""Checklist pages: the template library, the assessment editor, starting an assessment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from agreements.selectors import can_edit_partner, partner_for_user
+from checklists import services
+from checklists.exceptions import ChecklistsError
+from checklists.forms import AssessmentForm, ResponseForm
+from checklists.models import Area, Assessment, ChecklistTemplate, Criticality, ItemResponse
+from checklists.selectors import assessment_for_user, assessment_score
+from config.errors import StaleVersionError
+from config.roles import Role, has_role, is_administrator
+from config.views import role_required, run_service
+
+R = ItemResponse.Result
+FILTERS = {
+    "unanswered": {"result": R.NOT_ASSESSED},
+    "unmet": {"result__in": [R.NOT_MET, R.PARTIALLY_MET]},
+    "high": {"item__criticality": Criticality.HIGH},
+    "reconfirm": {"needs_reconfirmation": True},
+}
+
+
+@role_required
+def library_page(request: HttpRequest) -> HttpResponse:
+    templates = ChecklistTemplate.objects.annotate(item_count=Count("items")).order_by(
+        "title", "-version"
+    )
+    return render(request, "checklists/library.html", {"templates": templates})
+
+
+@role_required
+def template_page(request: HttpRequest, pk: int) -> HttpResponse:
+    template = get_object_or_404(ChecklistTemplate, pk=pk)
+    return render(
+        request,
+        "checklists/template.html",
+        {"template": template, "items": template.items.all()},
+    )
+
+
+@role_required
+@require_http_methods(["GET", "POST"])
+def assessment_create_page(request: HttpRequest, partner_pk: int) -> HttpResponse:
+    partner = partner_for_user(request.user, partner_pk, write=True)
+    form = AssessmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        assessment = run_service(
+            request,
+            form,
+            lambda: services.assessment_create(
+                by=request.user, partner=partner, **form.cleaned_data
+            ),
+        )
+        if assessment is not None:
+            return redirect("assessment", pk=assessment.pk)
+    return render(request, "checklists/assessment_new.html", {"form": form, "partner": partner})
+
+
+def _editable(request: HttpRequest, assessment: Assessment) -> bool:
+    return assessment.status in {Assessment.Status.DRAFT, Assessment.Status.IN_PROGRESS} and (
+        can_edit_partner(request.user, assessment.partner)
+    )
+
+
+def _rows(assessment: Assessment, show: str | None) -> Any:
+    rows = assessment.responses.select_related("item", "owner")
+    if show in FILTERS:
+        rows = rows.filter(**FILTERS[show])
+    return rows
+
+
+@role_required
+def assessment_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The editor: every item by area, each answer saved in place."""
+    assessment = assessment_for_user(request.user, pk)
+    show = request.GET.get("show")
+    rows = list(_rows(assessment, show))
+    areas = dict(Area.choices)
+    groups: dict[str, list[ItemResponse]] = {}
+    for row in rows:
+        groups.setdefault(areas.get(row.item.area, row.item.area), []).append(row)
+    context = {
+        "assessment": assessment,
+        "groups": groups,
+        "show": show if show in FILTERS else None,
+        "filters": FILTERS,
+        "score": assessment_score(assessment),
+        "editable": _editable(request, assessment),
+        "results": R.choices,
+        "can_submit": _editable(request, assessment),
+        "can_approve": assessment.status == Assessment.Status.SUBMITTED
+        and (has_role(request.user, Role.MANAGER) or is_administrator(request.user)),
+        "can_clone": assessment.status == Assessment.Status.APPROVED
+        and can_edit_partner(request.user, assessment.partner),
+    }
+    return render(request, "checklists/assessment.html", context)
+
+
+@role_required
+@require_POST
+def response_save(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    """Save one item's answer (HTMX): the row comes back, and the score out of band."""
+    assessment = assessment_for_user(request.user, pk)
+    if not _editable(request, assessment):
+        raise PermissionDenied("This assessment is not open for your answers.")
+    response = get_object_or_404(
+        assessment.responses.select_related("item", "owner"), item__code=code
+    )
+    form = ResponseForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            services.responses_update(
+                assessment=assessment,
+                by=request.user,
+                changes=[{"code": code, "version": form.cleaned_data["version"], **form.changes()}],
+            )
+        except StaleVersionError as stale:
+            error = stale.message
+        except ChecklistsError as refused:
+            error = " ".join(m for ms in refused.field_errors.values() for m in ms) or (
+                refused.message
+            )
+    else:
+        error = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+    response.refresh_from_db()
+    context = {
+        "row": response,
+        "assessment": assessment,
+        "editable": True,
+        "results": R.choices,
+        "error": error,
+        "score": assessment_score(assessment),
+        "oob": True,
+    }
+    return render(request, "checklists/_response_row.html", context)
+
+
+@role_required
+@require_POST
+def assessment_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    assessment = assessment_for_user(request.user, pk)
+    calls = {
+        "submit": lambda: services.assessment_submit(assessment=assessment, by=request.user),
+        "approve": lambda: services.assessment_approve(assessment=assessment, by=request.user),
+        "clone": lambda: services.assessment_clone(source=assessment, by=request.user),
+    }
+    if action not in calls:
+        raise PermissionDenied("Unknown action.")
+    try:
+        result = calls[action]()
+    except ChecklistsError as refused:
+        details = [f"{k}: {' '.join(v)}" for k, v in refused.field_errors.items()]
+        messages.error(request, " ".join([refused.message, *details]))
+        return redirect("assessment", pk=pk)
+    messages.success(
+        request,
+        {
+            "submit": "Submitted for approval.",
+            "approve": "Approved.",
+            "clone": "New round started from the approved answers.",
+        }[action],
+    )
+    return redirect("assessment", pk=result.pk)
