@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser, MultiPartParser
@@ -15,7 +16,13 @@ from rest_framework.response import Response
 from agreements.api.fields import VisibleAgreementField, VisiblePartnerField
 from checklists import services
 from checklists.models import Assessment, ChecklistItem, ChecklistTemplate, ItemResponse
-from checklists.selectors import assessment_for_user, assessment_score, assessments_visible_to
+from checklists.selectors import (
+    assessment_for_user,
+    assessment_score,
+    assessments_visible_to,
+    compare_assessments,
+    portfolio_area_scores,
+)
 from config.api import HistoryMixin
 from config.permissions import IsAdministratorOrReadOnly
 
@@ -200,6 +207,44 @@ class ScoreSerializer(serializers.Serializer):
     areas = AreaScoreSerializer(many=True)
 
 
+class CompareItemSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    area = serializers.CharField()
+    requirement = serializers.CharField()
+    before = serializers.CharField(allow_null=True)
+    after = serializers.CharField(allow_null=True)
+    change = serializers.ChoiceField(
+        choices=["better", "worse", "unchanged", "changed", "new", "removed"]
+    )
+
+
+class CompareAreaSerializer(serializers.Serializer):
+    area = serializers.CharField()
+    label = serializers.CharField()
+    before = serializers.FloatField(allow_null=True)
+    after = serializers.FloatField(allow_null=True)
+    change = serializers.ChoiceField(choices=["better", "worse", "unchanged"])
+
+
+class CompareSerializer(serializers.Serializer):
+    before = serializers.IntegerField(source="before.pk")
+    after = serializers.IntegerField(source="after.pk")
+    overall = serializers.DictField(child=serializers.FloatField(allow_null=True))
+    areas = CompareAreaSerializer(many=True)
+    items = CompareItemSerializer(many=True)
+
+
+class PortfolioScoreSerializer(serializers.Serializer):
+    assessment = serializers.IntegerField()
+    partner = serializers.CharField()
+    area = serializers.CharField()
+    score = serializers.FloatField(allow_null=True)
+    earned = serializers.FloatField()
+    possible = serializers.IntegerField()
+    answered = serializers.IntegerField()
+    items = serializers.IntegerField()
+
+
 class AssessmentViewSet(
     HistoryMixin,
     mixins.ListModelMixin,
@@ -257,6 +302,49 @@ class AssessmentViewSet(
     def score(self, request: Request, pk: str | None = None) -> Response:
         """Weighted score per area and overall, completion, and the interoperability level."""
         return Response(ScoreSerializer(assessment_score(self.get_object())).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "with", int, required=True, description="The other assessment of the same partner."
+            )
+        ],
+        responses={200: CompareSerializer},
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def compare(self, request: Request, pk: str | None = None) -> Response:
+        """This assessment against another of the same partner: per item and per area."""
+        raw = request.query_params.get("with", "")
+        if not raw.isdigit():
+            raise serializers.ValidationError({"with": ["Give the other assessment's id."]})
+        this = self.get_object()
+        other = assessment_for_user(request.user, int(raw))
+        older, newer = sorted([this, other], key=lambda a: (a.created_at, a.pk))
+        try:
+            result = compare_assessments(older, newer)
+        except PermissionDenied:
+            raise serializers.ValidationError(
+                {"with": ["Only assessments of the same partner compare."]}
+            ) from None
+        return Response(CompareSerializer(result).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str, many=True, enum=Assessment.Status.values)],
+        responses={200: PortfolioScoreSerializer(many=True)},
+        filters=False,
+    )
+    @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None)
+    def scores(self, request: Request) -> Response:
+        """The portfolio's scores: every visible assessment × area, in one query."""
+        status_filter = request.query_params.getlist("status")
+        unknown = set(status_filter) - set(Assessment.Status.values)
+        if unknown:
+            raise serializers.ValidationError(
+                {"status": [f"Unknown status: {', '.join(sorted(unknown))}."]}
+            )
+        rows = portfolio_area_scores(request.user, status=status_filter or None)
+        return Response(PortfolioScoreSerializer(rows, many=True).data)
 
     @extend_schema(request=None, responses={200: AssessmentSerializer})
     @action(detail=True, methods=["post"], filterset_class=None, pagination_class=None)

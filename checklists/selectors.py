@@ -149,3 +149,86 @@ def scores_for(assessment_ids: list[int]) -> dict[int, Score]:
 
 def assessment_score(assessment: Assessment) -> Score:
     return scores_for([assessment.pk])[assessment.pk]
+
+
+RANK = {R.MET: 3, R.PARTIALLY_MET: 2, R.NOT_MET: 1, R.NOT_ASSESSED: 0}
+
+
+def _change(old: str | None, new: str | None) -> str:
+    if old is None:
+        return "new"
+    if new is None:
+        return "removed"
+    if old == R.NOT_APPLICABLE or new == R.NOT_APPLICABLE:
+        return "unchanged" if old == new else "changed"
+    difference = RANK[new] - RANK[old]
+    return "better" if difference > 0 else "worse" if difference < 0 else "unchanged"
+
+
+def compare_assessments(older: Assessment, newer: Assessment) -> dict[str, Any]:
+    """Two assessments of one partner side by side: per item and per area, better, worse or
+    unchanged. Items are matched by code, so two template versions compare too."""
+    if older.partner_id != newer.partner_id:
+        raise PermissionDenied("Only assessments of the same partner compare.")
+    rows = ItemResponse.objects.filter(assessment__in=[older.pk, newer.pk]).values_list(
+        "assessment_id", "item__code", "item__area", "item__requirement", "result"
+    )
+    items: dict[str, dict[str, Any]] = {}
+    for assessment_id, code, area, requirement, result in rows:
+        entry = items.setdefault(
+            code,
+            {"code": code, "area": area, "requirement": requirement, "before": None, "after": None},
+        )
+        entry["before" if assessment_id == older.pk else "after"] = result
+    for entry in items.values():
+        entry["change"] = _change(entry["before"], entry["after"])
+    scores = scores_for([older.pk, newer.pk])
+    before = {a.area: a.score for a in scores[older.pk].areas}
+    after = {a.area: a.score for a in scores[newer.pk].areas}
+    labels = dict(Area.choices)
+    areas = []
+    for area in sorted(set(before) | set(after)):
+        b, a = before.get(area), after.get(area)
+        change = "unchanged"
+        if b is not None and a is not None and a != b:
+            change = "better" if a > b else "worse"
+        areas.append(
+            {
+                "area": area,
+                "label": labels.get(area, area),
+                "before": b,
+                "after": a,
+                "change": change,
+            }
+        )
+    return {
+        "before": older,
+        "after": newer,
+        "overall": {"before": scores[older.pk].overall, "after": scores[newer.pk].overall},
+        "areas": areas,
+        "items": sorted(items.values(), key=lambda e: e["code"]),
+    }
+
+
+def portfolio_area_scores(user: AnyUser, *, status: list[str] | None = None) -> list[dict]:
+    """Score per assessment × area for every visible assessment, from one aggregate query."""
+    visible = assessments_visible_to(user)
+    if status:
+        visible = visible.filter(status__in=status)
+    rows = area_rows(visible.values("pk"))
+    names = dict(visible.values_list("pk", "partner__name"))
+    return [
+        {
+            "assessment": row["assessment_id"],
+            "partner": names.get(row["assessment_id"]),
+            "area": row["item__area"],
+            "score": round(100 * (row["earned"] or 0) / row["possible"], 1)
+            if row["possible"]
+            else None,
+            "earned": row["earned"] or 0.0,
+            "possible": row["possible"] or 0,
+            "answered": row["answered"],
+            "items": row["total"],
+        }
+        for row in rows
+    ]

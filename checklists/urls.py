@@ -14,5 +14,8 @@ urlpatterns = [
     ),
     path("assessments/<int:pk>/", views.assessment_page, name="assessment"),
     path("assessments/<int:pk>/items/<str:code>/", views.response_save, name="response-save"),
+    path(
+        "assessments/<int:pk>/compare/<int:other>/", views.compare_page, name="assessment-compare"
+    ),
     path("assessments/<int:pk>/<str:action>/", views.assessment_action, name="assessment-action"),
 ]

@@ -16,7 +16,7 @@ from checklists import services
 from checklists.exceptions import ChecklistsError
 from checklists.forms import AssessmentForm, ResponseForm
 from checklists.models import Area, Assessment, ChecklistTemplate, Criticality, ItemResponse
-from checklists.selectors import assessment_for_user, assessment_score
+from checklists.selectors import assessment_for_user, assessment_score, compare_assessments
 from config.errors import StaleVersionError
 from config.roles import Role, has_role, is_administrator
 from config.views import role_required, run_service
@@ -172,3 +172,13 @@ def assessment_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
         }[action],
     )
     return redirect("assessment", pk=result.pk)
+
+
+@role_required
+def compare_page(request: HttpRequest, pk: int, other: int) -> HttpResponse:
+    one = assessment_for_user(request.user, pk)
+    two = assessment_for_user(request.user, other)
+    older, newer = sorted([one, two], key=lambda a: (a.created_at, a.pk))
+    comparison = compare_assessments(older, newer)
+    labels = dict(ItemResponse.Result.choices)
+    return render(request, "checklists/compare.html", {"c": comparison, "labels": labels})

@@ -144,7 +144,10 @@ def _assessments_with_trend(partner: Partner) -> list[dict]:
         trend = None
         if score.overall is not None and older is not None:
             trend = round(score.overall - older, 1)
-        result.append({"assessment": assessment, "score": score, "trend": trend})
+        previous = rows[index + 1].pk if index + 1 < len(rows) else None
+        result.append(
+            {"assessment": assessment, "score": score, "trend": trend, "previous": previous}
+        )
     return result
 
 

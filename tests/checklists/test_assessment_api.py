@@ -121,3 +121,62 @@ def test_administrators_upload_templates_and_bad_yaml_names_the_item(personas, a
     )
     assert refused.status_code == 400
     assert "Unknown area" in refused.json()["items[1] (Y-1).area"][0]
+
+
+def test_two_assessments_compare_per_item_and_area(personas, api, assessment) -> None:
+    client = api(personas.lo)
+    rows = client.get(f"{URL}{assessment['id']}/responses/").json()
+    versions = {r["code"]: r["version"] for r in rows}
+    client.patch(
+        f"{URL}{assessment['id']}/responses/",
+        [
+            {"code": "MCD-LEG-01", "version": versions["MCD-LEG-01"], "result": "partially_met"},
+            {
+                "code": "MCD-COM-01",
+                "version": versions["MCD-COM-01"],
+                "result": "met",
+                "evidence_text": "Log.",
+            },
+        ],
+    )
+    second = client.post(
+        URL, {"partner": personas.colombia.pk, "template": assessment["template"]}
+    ).json()
+    rows = {r["code"]: r["version"] for r in client.get(f"{URL}{second['id']}/responses/").json()}
+    client.patch(
+        f"{URL}{second['id']}/responses/",
+        [
+            {
+                "code": "MCD-LEG-01",
+                "version": rows["MCD-LEG-01"],
+                "result": "met",
+                "evidence_text": "Matrix.",
+            },
+            {"code": "MCD-COM-01", "version": rows["MCD-COM-01"], "result": "not_met"},
+        ],
+    )
+    body = client.get(f"{URL}{second['id']}/compare/", {"with": assessment["id"]}).json()
+    changes = {i["code"]: i["change"] for i in body["items"]}
+    assert changes["MCD-LEG-01"] == "better" and changes["MCD-COM-01"] == "worse"
+    assert changes["MCD-DOC-01"] == "unchanged"
+    areas = {a["area"]: a["change"] for a in body["areas"]}
+    assert areas["legal_roe"] == "better" and areas["communications"] == "worse"
+    assert client.get(f"{URL}{second['id']}/compare/", {"with": "x"}).status_code == 400
+    page = api(personas.lo)
+    scores = page.get(f"{URL}scores/").json()
+    assert {row["assessment"] for row in scores} == {assessment["id"], second["id"]}
+    assert page.get(f"{URL}scores/", {"status": "lost"}).status_code == 400
+
+
+def test_the_compare_page_shows_better_and_worse(personas, assessment) -> None:
+    from django.test import Client
+
+    from checklists.models import Assessment as Model
+    from checklists.services import assessment_create
+
+    first = Model.objects.get(pk=assessment["id"])
+    second = assessment_create(by=personas.lo, partner=personas.colombia, template=first.template)
+    client = Client()
+    client.force_login(personas.manager)
+    response = client.get(f"/assessments/{second.pk}/compare/{first.pk}/")
+    assert response.status_code == 200 and "By area" in response.content.decode()
