@@ -267,10 +267,18 @@ def _time(call: Callable[[], Any], repeat: int) -> tuple[list[float], Any]:
     return samples, result
 
 
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
 def _queries(call: Callable[[], Any]) -> int:
+    """SQL queries a call makes; transaction control (BEGIN, COMMIT, savepoints) is not one."""
     with CaptureQueriesContext(connection) as captured:
         call()
-    return len(captured.captured_queries)
+    return sum(
+        1
+        for query in captured.captured_queries
+        if not query["sql"].lstrip().upper().startswith(TRANSACTION_CONTROL)
+    )
 
 
 RAW_PAGE_SQL = """

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models, transaction
+from django.db import models, router, transaction
 from django.db.models import F
 
 from config.errors import StaleVersionError
@@ -29,23 +29,30 @@ class VersionedModel(models.Model):
             self.version = 1
             super().save(*args, **kwargs)
             return
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        if transaction.get_connection(using).in_atomic_block:
+            # The caller's transaction already holds the claim and the write together; a
+            # savepoint would only add two statements to every save.
+            self._claim_and_save(*args, **kwargs)
+        else:
+            with transaction.atomic(using=using):
+                self._claim_and_save(*args, **kwargs)
+
+    def _claim_and_save(self, *args: Any, **kwargs: Any) -> None:
         manager = type(self)._base_manager
-        with transaction.atomic(using=kwargs.get("using")):
-            claimed = manager.filter(pk=self.pk, version=self.version).update(
-                version=F("version") + 1
+        claimed = manager.filter(pk=self.pk, version=self.version).update(version=F("version") + 1)
+        if claimed != 1:
+            current = manager.filter(pk=self.pk).values_list("version", flat=True).first()
+            raise StaleVersionError(
+                instance_label=f"{self._meta.verbose_name.capitalize()} “{self}”",
+                expected=self.version,
+                current=current,
             )
-            if claimed != 1:
-                current = manager.filter(pk=self.pk).values_list("version", flat=True).first()
-                raise StaleVersionError(
-                    instance_label=f"{self._meta.verbose_name.capitalize()} “{self}”",
-                    expected=self.version,
-                    current=current,
-                )
-            self.version += 1
-            update_fields = kwargs.get("update_fields")
-            if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, "version"}
-            super().save(*args, **kwargs)
+        self.version += 1
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "version"}
+        super().save(*args, **kwargs)
 
 
 def versioned_update[M: VersionedModel](

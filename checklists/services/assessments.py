@@ -14,8 +14,8 @@ from agreements.models import Partner
 from agreements.selectors import can_edit_partner, partners_visible_to
 from checklists.exceptions import ChecklistsError
 from checklists.models import Assessment, ChecklistTemplate, Criticality, ItemResponse
+from config.errors import StaleVersionError
 from config.roles import Role, has_role, is_administrator
-from config.versioning import versioned_update
 
 S = Assessment.Status
 R = ItemResponse.Result
@@ -156,14 +156,20 @@ def responses_update(
     *, assessment: Assessment, by: AbstractBaseUser, changes: list[dict[str, Any]]
 ) -> list[ItemResponse]:
     """Answer many items at once: every change is checked first, then all are saved, or none.
-    Each change names its item (`code`) and the `version` of the response it was based on."""
-    _check_writer(by, assessment.partner)
+    Each change names its item (`code`) and the `version` of the response it was based on.
+    The caller has already fetched `assessment` through the access helper."""
+    if not can_edit_partner(by, assessment.partner):
+        raise PermissionDenied("Only the partner's liaison officers answer its assessments.")
     _check_open(assessment)
+    codes = [str(change.get("code", "")) for change in changes]
     responses = {
-        r.item.code: r for r in assessment.responses.select_related("item").select_for_update()
+        r.item.code: r
+        for r in assessment.responses.filter(item__code__in=codes)
+        .select_related("item")
+        .select_for_update()
     }
     errors: dict[str, list[str]] = {}
-    planned: list[tuple[ItemResponse, dict[str, Any], int]] = []
+    planned: list[tuple[ItemResponse, dict[str, Any]]] = []
     today = timezone.localdate()
     for index, change in enumerate(changes, start=1):
         change = dict(change)
@@ -177,9 +183,15 @@ def responses_update(
         if version is None:
             errors[f"{where}.version"] = ["This field is required."]
             continue
+        if version != response.version:
+            raise StaleVersionError(
+                instance_label=f"The answer to {code}",
+                expected=version,
+                current=response.version,
+            )
         unknown = set(change) - RESPONSE_FIELDS
         if unknown:
-            errors[f"{where}"] = [f"Unknown fields: {', '.join(sorted(unknown))}."]
+            errors[where] = [f"Unknown fields: {', '.join(sorted(unknown))}."]
             continue
         if "result" in change and change["result"] not in R.values:
             errors[f"{where}.result"] = [
@@ -188,28 +200,24 @@ def responses_update(
         due = change.get("remediation_due_on")
         if due is not None and due < today and due != response.remediation_due_on:
             errors[f"{where}.remediation_due_on"] = ["A new remediation date cannot be past."]
-        candidate = ItemResponse(
-            **{
-                **{f: getattr(response, f) for f in RESPONSE_FIELDS if f != "owner"},
-                **{k: v for k, v in change.items() if k != "owner"},
-            }
-        )
+        for name, value in change.items():
+            setattr(response, name, value)
         try:
-            candidate.clean_fields(exclude=["assessment", "item", "owner", "version"])
+            response.clean_fields(exclude=["assessment", "item", "owner", "version"])
         except ValidationError as error:
             for name, messages in error.message_dict.items():
                 errors[f"{where}.{name}"] = messages
-        planned.append((response, change, version))
+        if "result" in change:
+            response.needs_reconfirmation = False
+        planned.append((response, change))
     if errors:
         raise ChecklistsError("Some answers are not valid; nothing was saved.", field_errors=errors)
-    saved = []
-    for response, change, version in planned:
-        if "result" in change:
-            change["needs_reconfirmation"] = False
-        saved.append(versioned_update(response, by=by, version=version, changes=change))
-    if assessment.status == S.DRAFT and saved:
+    for response, _ in planned:
+        response._history_user = by
+        response.save()  # the versioned save: a concurrent change since the read is refused
+    if assessment.status == S.DRAFT and planned:
         Assessment.objects.filter(pk=assessment.pk, status=S.DRAFT).update(status=S.IN_PROGRESS)
-    return saved
+    return [response for response, _ in planned]
 
 
 @transaction.atomic

@@ -25,3 +25,15 @@ def test_coverage_runs_in_a_fixed_number_of_queries_and_matches_raw_sql(tier_s) 
     (result,) = bench.measure_coverage(tier_s, repeat=1)
     assert result.queries <= 10
     assert result.same_rows is True
+
+
+def test_checklist_item_list_and_answer_query_counts_stay_small(tier_s) -> None:
+    from checklists import bench as checklists_bench
+
+    context = checklists_bench.generate("S")
+    results = {m.name: m for m in checklists_bench.measure(context, repeat=1)}
+    assert results["assessment items API (150 items)"].queries <= 10
+    assert results["assessment items API (150 items)"].same_rows is True
+    assert results["save one answer (PATCH, returns the item list)"].queries <= 10
+    orm = results["portfolio score per assessment × area (ORM query)"]
+    assert orm.queries == 1 and orm.same_rows is True

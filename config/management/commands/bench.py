@@ -23,6 +23,7 @@ from django.test.utils import (
 )
 
 from agreements import bench as agreements_bench
+from checklists import bench as checklists_bench
 
 
 class Command(BaseCommand):
@@ -85,6 +86,7 @@ class Command(BaseCommand):
         started = datetime.now(UTC)
         self.stdout.write(f"Generating tier {tier} on {connection.vendor}…")
         context = agreements_bench.generate(tier)
+        checklist_context = checklists_bench.generate(tier)
         # Planner statistics and a vacuumed heap, as a database in service has them
         # (PostgreSQL's autovacuum would otherwise start on the fresh tables mid-measurement;
         # SQLite gathers statistics only when asked).
@@ -94,6 +96,7 @@ class Command(BaseCommand):
         measurements = [
             *agreements_bench.measure_agreement_list(context, repeat=repeat),
             *agreements_bench.measure_coverage(context, repeat=max(3, repeat // 5)),
+            *checklists_bench.measure(checklist_context, repeat=repeat),
         ]
         return {
             "tier": tier,

@@ -1,0 +1,207 @@
+"""Benchmark data and measurements for the checklists app (run by `manage.py bench`).
+
+Tier S: 50 assessments of a 150-item template; tier L: 1,000 partners with one assessment
+each (150,000 responses). Uses the partners and users the agreements benchmark created.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from agreements.bench import Measurement, _queries, _time
+from agreements.models import Partner
+from checklists.models import Area, Assessment, ChecklistItem, ChecklistTemplate, ItemResponse
+from checklists.selectors import area_rows
+
+ASSESSMENTS = {"S": 50, "L": 1_000}
+RESULTS = [r for r in ItemResponse.Result.values]
+
+
+def generate(tier: str, *, seed: int = 11) -> dict[str, Any]:
+    rng = random.Random(seed)
+    template = ChecklistTemplate.objects.create(
+        urn="urn:accord:bench",
+        version=1,
+        title="Bench template",
+        provider="bench",
+        content_sha256="0" * 64,
+    )
+    areas = Area.values
+    ChecklistItem.objects.bulk_create(
+        ChecklistItem(
+            template=template,
+            position=n,
+            code=f"B-{n:03d}",
+            area=areas[n % len(areas)],
+            requirement=f"Requirement {n}",
+            weight=rng.randint(1, 5),
+            criticality=rng.choice(["high", "medium", "low"]),
+        )
+        for n in range(150)
+    )
+    items = list(template.items.all())
+    partners = list(Partner.objects.order_by("pk")[: ASSESSMENTS[tier]])
+    assessments = Assessment.objects.bulk_create(
+        Assessment(partner=p, template=template, status=Assessment.Status.IN_PROGRESS)
+        for p in partners
+    )
+    ItemResponse.objects.bulk_create(
+        (
+            ItemResponse(
+                assessment=a,
+                item=i,
+                result=rng.choice(RESULTS),
+                evidence_text="Seen." if rng.random() < 0.5 else "",
+            )
+            for a in assessments
+            for i in items
+        ),
+        batch_size=5_000,
+    )
+    lo = get_user_model().objects.get(username="bench-lo-0")
+    mine = Assessment.objects.filter(partner__liaison_officers=lo).order_by("pk").first()
+    return {
+        "assessment": mine,
+        "lo": lo,
+        "manager": get_user_model().objects.get(username="bench-manager"),
+    }
+
+
+def _client(user: Any) -> APIClient:
+    token, _ = Token.objects.get_or_create(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+RAW_ITEMS_SQL = """
+SELECT r.id, i.code, r.result, r.evidence_text, r.owner_id FROM checklists_itemresponse r
+JOIN checklists_checklistitem i ON i.id = r.item_id
+WHERE r.assessment_id = %s ORDER BY i.position
+"""
+RAW_SCORES_SQL = """
+SELECT r.assessment_id, i.area,
+  SUM(i.weight * CASE r.result WHEN 'met' THEN 1.0 WHEN 'partially_met' THEN 0.5 ELSE 0.0 END),
+  SUM(CASE WHEN r.result = 'not_applicable' THEN 0 ELSE i.weight END),
+  COUNT(*),
+  COUNT(*) FILTER (WHERE r.result <> 'not_assessed'),
+  COUNT(*) FILTER (WHERE r.result = 'not_met' AND i.criticality = 'high')
+FROM checklists_itemresponse r JOIN checklists_checklistitem i ON i.id = r.item_id
+WHERE r.assessment_id IN (SELECT a.id FROM checklists_assessment a)
+GROUP BY r.assessment_id, i.area ORDER BY r.assessment_id, i.area
+"""
+
+
+def measure(context: dict[str, Any], *, repeat: int) -> list[Measurement]:
+    assessment = context["assessment"]
+    lo = _client(context["lo"])
+    url = f"/api/v1/assessments/{assessment.pk}/responses/"
+
+    def items() -> list[int]:
+        response = lo.get(url)
+        assert response.status_code == 200, response.content[:300]
+        return [row["id"] for row in response.json()]
+
+    def raw_items() -> list[int]:
+        with connection.cursor() as cursor:
+            cursor.execute(RAW_ITEMS_SQL, [assessment.pk])
+            return [row[0] for row in cursor.fetchall()]
+
+    samples, ids = _time(items, repeat)
+    raw_samples, raw_ids = _time(raw_items, repeat)
+    results = [
+        Measurement(
+            "assessment items API (150 items)",
+            "lo",
+            samples,
+            _queries(items),
+            raw_samples,
+            same_rows=ids == raw_ids,
+        )
+    ]
+
+    def orm_scores() -> list[tuple]:
+        return [
+            (
+                r["assessment_id"],
+                r["item__area"],
+                round(r["earned"] or 0, 6),
+                r["possible"] or 0,
+                r["total"],
+                r["answered"],
+                r["unmet_high"],
+            )
+            for r in area_rows(Assessment.objects.values("pk"))
+        ]
+
+    def raw_scores() -> list[tuple]:
+        with connection.cursor() as cursor:
+            cursor.execute(RAW_SCORES_SQL)
+            return [
+                (a, area, round(earned or 0, 6), possible or 0, total, answered, unmet)
+                for a, area, earned, possible, total, answered, unmet in cursor.fetchall()
+            ]
+
+    samples, orm = _time(orm_scores, max(3, repeat // 3))
+    raw_samples, raw = _time(raw_scores, max(3, repeat // 3))
+    results.append(
+        Measurement(
+            "portfolio score per assessment × area (ORM query)",
+            "—",
+            samples,
+            _queries(orm_scores),
+            raw_samples,
+            same_rows=orm == raw,
+        )
+    )
+    manager = _client(context["manager"])
+    samples, _ = _time(lambda: manager.get("/api/v1/assessments/scores/"), max(3, repeat // 3))
+    results.append(
+        Measurement(
+            "portfolio score endpoint",
+            "manager",
+            samples,
+            _queries(lambda: manager.get("/api/v1/assessments/scores/")),
+            raw_samples,
+        )
+    )
+
+    response = assessment.responses.select_related("item").first()
+    code = response.item.code
+    state = {"version": response.version, "result": response.result}
+
+    def save_one() -> Any:
+        result = "met" if state["result"] != "met" else "not_met"
+        reply = lo.patch(
+            url,
+            [
+                {
+                    "code": code,
+                    "version": state["version"],
+                    "result": result,
+                    "evidence_text": "Seen.",
+                }
+            ],
+        )
+        assert reply.status_code == 200, reply.content[:300]
+        state["version"] += 1
+        state["result"] = result
+
+    samples, _ = _time(save_one, max(3, repeat // 3))
+    with_queries = _queries(save_one)
+    results.append(
+        Measurement(
+            "save one answer (PATCH, returns the item list)",
+            "lo",
+            samples,
+            with_queries,
+            notes="includes re-reading the full item list",
+        )
+    )
+    return results
