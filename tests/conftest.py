@@ -15,6 +15,14 @@ from tests.factories import PartnerFactory, UserFactory
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Test connections are not kept open between requests: a live-server thread holding one
+    would stop PostgreSQL from dropping the test database at the end."""
+    from django.conf import settings
+
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
     """In CI every service is present, so a test that skips for a missing one is a failure."""
