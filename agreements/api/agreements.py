@@ -32,7 +32,7 @@ from agreements.models import (
 )
 from agreements.selectors import agreement_for_user, agreement_list, agreements_visible_to
 from agreements.selectors.agreements import can_review_agreement
-from config.api import HistoryMixin, ServiceCrudMixin, crud_schema, take_version
+from config.api import RecordViewSet, crud_schema, take_version
 
 User = get_user_model()
 
@@ -222,15 +222,7 @@ class DocumentInputSerializer(serializers.Serializer):
 
 
 @crud_schema(AgreementSerializer, AgreementInputSerializer, AgreementUpdateSerializer)
-class AgreementViewSet(
-    ServiceCrudMixin,
-    HistoryMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class AgreementViewSet(RecordViewSet):
     """Agreements visible to you: a liaison officer sees those with a party in their portfolio
     (or that they own); legal advisors and managers see all. Status changes go through
     `transition`; agreements are never deleted (terminate them)."""

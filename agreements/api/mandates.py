@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -38,7 +38,7 @@ from agreements.selectors import (
     mandates_visible_to,
 )
 from agreements.selectors.clearance import Clearance
-from config.api import HistoryMixin, ServiceCrudMixin, crud_schema
+from config.api import RecordViewSet, crud_schema
 
 # --- mandates --------------------------------------------------------------------------------
 
@@ -142,15 +142,7 @@ class MandateUpdateSerializer(MandateInputSerializer):
 
 
 @crud_schema(MandateSerializer, MandateInputSerializer, MandateUpdateSerializer)
-class MandateViewSet(
-    ServiceCrudMixin,
-    HistoryMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class MandateViewSet(RecordViewSet):
     """Legal authorities for activities. Legal advisors record and change them; a material
     change to an approved mandate sends it back to pending review."""
 
@@ -275,15 +267,7 @@ class ConstraintUpdateSerializer(ConstraintInputSerializer):
 
 
 @crud_schema(ConstraintSerializer, ConstraintInputSerializer, ConstraintUpdateSerializer)
-class ConstraintViewSet(
-    ServiceCrudMixin,
-    HistoryMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class ConstraintViewSet(RecordViewSet):
     """What each partner does not allow, or allows only on conditions."""
 
     filterset_class = ConstraintFilter
@@ -369,15 +353,7 @@ class EngagementUpdateSerializer(EngagementInputSerializer):
 
 
 @crud_schema(EngagementSerializer, EngagementInputSerializer, EngagementUpdateSerializer)
-class EngagementViewSet(
-    ServiceCrudMixin,
-    HistoryMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class EngagementViewSet(RecordViewSet):
     """Planned activities with partners; `clearance` says whether each may go ahead."""
 
     filterset_class = EngagementFilter

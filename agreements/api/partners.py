@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.validators import ProhibitNullCharactersValidator
-from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework import permissions, serializers, viewsets
 
 from agreements import services
 from agreements.api.fields import VisiblePartnerField
@@ -16,7 +16,7 @@ from agreements.selectors import (
     partner_for_user,
     partner_list,
 )
-from config.api import HistoryEntrySerializer, HistoryMixin, ServiceCrudMixin, crud_schema
+from config.api import HistoryEntrySerializer, RecordViewSet, crud_schema
 from config.permissions import IsAdministratorOrReadOnly
 
 User = get_user_model()
@@ -107,15 +107,7 @@ class PartnerUpdateSerializer(PartnerInputSerializer):
 
 
 @crud_schema(PartnerSerializer, PartnerInputSerializer, PartnerUpdateSerializer)
-class PartnerViewSet(
-    ServiceCrudMixin,
-    HistoryMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class PartnerViewSet(RecordViewSet):
     """Partners visible to you: liaison officers see their portfolio, other roles see all.
 
     Partners are never deleted through the API: set `status` to `inactive`.
@@ -168,15 +160,7 @@ class ActivityTypeUpdateSerializer(serializers.ModelSerializer):
 
 
 @crud_schema(ActivityTypeSerializer, ActivityTypeSerializer, ActivityTypeUpdateSerializer)
-class ActivityTypeViewSet(
-    ServiceCrudMixin,
-    HistoryMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class ActivityTypeViewSet(RecordViewSet):
     """The shared vocabulary of what partners do together. Administrators edit it; retire a type
     with `is_active: false` (records that cite it keep it)."""
 
