@@ -6,6 +6,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
+from django.http import FileResponse, Http404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -15,16 +17,25 @@ from rest_framework.response import Response
 
 from agreements.api.fields import VisibleAgreementField, VisiblePartnerField
 from checklists import services
-from checklists.models import Assessment, ChecklistItem, ChecklistTemplate, ItemResponse
+from checklists.filters import AssessmentFilter
+from checklists.models import (
+    Assessment,
+    ChecklistItem,
+    ChecklistTemplate,
+    EvidenceFile,
+    ItemResponse,
+)
 from checklists.selectors import (
     assessment_for_user,
     assessment_score,
     assessments_visible_to,
     compare_assessments,
     portfolio_area_scores,
+    response_rows,
 )
-from config.api import HistoryMixin
+from config.api import HistoryMixin, api_url, attachments_action
 from config.permissions import IsAdministratorOrReadOnly
+from config.uploads import STORED_FILE_FIELDS, serve_file
 
 
 class ItemSerializer(serializers.ModelSerializer):
@@ -92,10 +103,7 @@ class TemplateViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         upload = TemplateUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
-        result = services.template_load(
-            content=upload.validated_data["file"].read(),
-            source_name=upload.validated_data["file"].name,
-        )
+        result = services.template_upload(file=upload.validated_data["file"])
         template = self.get_queryset().get(pk=result.template.pk)
         return Response(
             TemplateSerializer(template).data,
@@ -146,6 +154,38 @@ class AssessmentInputSerializer(serializers.ModelSerializer):
         fields = ["partner", "template", "kind", "agreement", "assessor", "due_on"]
 
 
+class EvidenceFileSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(source="response.item.code", read_only=True)
+    uploaded_by = serializers.CharField(source="uploaded_by.username", default=None)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = EvidenceFile
+        fields = [
+            "id",
+            "code",
+            "name",
+            *STORED_FILE_FIELDS,
+        ]
+        read_only_fields = fields
+
+    def get_download_url(self, evidence: EvidenceFile) -> str:
+        """Where to GET the file (with the same authentication as the API)."""
+        return api_url(
+            self.context,
+            "assessment-evidence-file",
+            pk=evidence.response.assessment_id,
+            evidence_pk=evidence.pk,
+        )
+
+
+class EvidenceUploadSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="The item the file is evidence for.")
+    file = serializers.FileField(
+        help_text="PDF, Office or OpenDocument file, text, CSV, PNG or JPEG, within the size limit."
+    )
+
+
 class ResponseSerializer(serializers.ModelSerializer):
     code = serializers.CharField(source="item.code", read_only=True)
     area = serializers.CharField(source="item.area", read_only=True)
@@ -153,6 +193,7 @@ class ResponseSerializer(serializers.ModelSerializer):
     criticality = serializers.CharField(source="item.criticality", read_only=True)
     weight = serializers.IntegerField(source="item.weight", read_only=True)
     owner_name = serializers.CharField(source="owner.username", read_only=True, default=None)
+    evidence_files = EvidenceFileSerializer(many=True, read_only=True)
 
     class Meta:
         model = ItemResponse
@@ -167,6 +208,7 @@ class ResponseSerializer(serializers.ModelSerializer):
             "needs_reconfirmation",
             "evidence_text",
             "evidence_link",
+            "evidence_files",
             "owner",
             "owner_name",
             "remediation_plan",
@@ -182,6 +224,12 @@ class ResponseChangeSerializer(serializers.Serializer):
     result = serializers.ChoiceField(choices=ItemResponse.Result.choices, required=False)
     evidence_text = serializers.CharField(required=False, allow_blank=True)
     evidence_link = serializers.URLField(required=False, allow_blank=True)
+    owner = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text="The user responsible for the item (an Accord user's id); null clears it.",
+    )
     remediation_plan = serializers.CharField(required=False, allow_blank=True)
     remediation_due_on = serializers.DateField(required=False, allow_null=True)
 
@@ -257,7 +305,7 @@ class AssessmentViewSet(
     `clone`)."""
 
     serializer_class = AssessmentSerializer
-    filterset_class = None
+    filterset_class = AssessmentFilter
 
     def get_queryset(self) -> QuerySet[Assessment]:
         return (
@@ -294,8 +342,64 @@ class AssessmentViewSet(
             services.responses_update(
                 assessment=assessment, by=request.user, changes=changes.validated_data
             )
-        rows = assessment.responses.select_related("item", "owner")
-        return Response(ResponseSerializer(rows, many=True).data)
+        return Response(
+            ResponseSerializer(
+                response_rows(assessment), many=True, context={"request": request}
+            ).data
+        )
+
+    @attachments_action(EvidenceFileSerializer, EvidenceUploadSerializer)
+    def evidence(self, request: Request, pk: str | None = None) -> Response:
+        """Evidence files of every item; POST a file (multipart `code`, `file`) to attach one.
+        Size, type and content are checked and a SHA-256 is kept."""
+        assessment = self.get_object()
+        if request.method == "GET":
+            rows = EvidenceFile.objects.filter(response__assessment=assessment).select_related(
+                "response__item", "uploaded_by"
+            )
+            return Response(
+                EvidenceFileSerializer(rows, many=True, context={"request": request}).data
+            )
+        upload = EvidenceUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        evidence = services.evidence_add(
+            assessment=assessment, by=request.user, **upload.validated_data
+        )
+        return Response(
+            EvidenceFileSerializer(evidence, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        methods=["GET"],
+        responses={(200, "*/*"): OpenApiTypes.BINARY},
+        filters=False,
+        description="The file itself, as a download.",
+    )
+    @extend_schema(methods=["DELETE"], responses={204: None}, description="Remove the file.")
+    @action(
+        detail=True,
+        methods=["get", "delete"],
+        url_path=r"evidence/(?P<evidence_pk>[0-9]+)",
+        url_name="evidence-file",
+        filterset_class=None,
+        pagination_class=None,
+    )
+    def evidence_file(
+        self, request: Request, pk: str | None = None, evidence_pk: str | None = None
+    ) -> Response | FileResponse:
+        assessment = self.get_object()
+        evidence = (
+            EvidenceFile.objects.filter(pk=evidence_pk, response__assessment=assessment)
+            .select_related("response__assessment__partner")
+            .first()
+        )
+        if evidence is None:
+            raise Http404("No such evidence file.")
+        if request.method == "DELETE":
+            services.evidence_remove(evidence=evidence, by=request.user)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return serve_file(evidence.file, filename=evidence.name, content_type=evidence.content_type)
 
     @extend_schema(responses={200: ScoreSerializer}, filters=False)
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)

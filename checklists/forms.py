@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from agreements.selectors import accord_people
 from checklists.models import Assessment, ChecklistTemplate, ItemResponse
 
 
@@ -23,6 +24,7 @@ class ResponseForm(forms.Form):
     result = forms.ChoiceField(choices=ItemResponse.Result.choices, required=False)
     evidence_text = forms.CharField(required=False)
     evidence_link = forms.URLField(required=False, assume_scheme="https")
+    owner = forms.ModelChoiceField(queryset=accord_people(), required=False)
     remediation_plan = forms.CharField(required=False)
     remediation_due_on = forms.DateField(required=False)
 

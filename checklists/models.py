@@ -193,3 +193,34 @@ class ItemResponse(VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.item.code}: {self.get_result_display()}"
+
+
+def evidence_upload_to(instance: EvidenceFile, filename: str) -> str:
+    return f"evidence/{instance.response.assessment_id}/{instance.response.item.code}/{filename}"
+
+
+class EvidenceFile(models.Model):
+    """A file that shows an item is met: a test report, a signed procedure, a photo.
+
+    A clone or upgrade gives the new round its own rows for the same stored file, so removing
+    a file from a draft never takes it from an approved earlier round."""
+
+    response = models.ForeignKey(
+        ItemResponse, on_delete=models.CASCADE, related_name="evidence_files"
+    )
+    file = models.FileField(upload_to=evidence_upload_to, max_length=300)
+    name = models.CharField(max_length=200, help_text="The file's name as uploaded.")
+    size_bytes = models.PositiveBigIntegerField(editable=False)
+    content_type = models.CharField(max_length=100, editable=False)
+    sha256 = models.CharField(max_length=64, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -13,6 +13,7 @@ from django.db.models import (
     F,
     FloatField,
     IntegerField,
+    Prefetch,
     Q,
     QuerySet,
     Sum,
@@ -22,7 +23,7 @@ from django.db.models import (
 from django.http import Http404
 
 from agreements.selectors import can_edit_partner, partners_visible_to
-from checklists.models import Area, Assessment, Criticality, ItemResponse
+from checklists.models import Area, Assessment, Criticality, EvidenceFile, ItemResponse
 from config.roles import AnyUser
 
 R = ItemResponse.Result
@@ -232,3 +233,13 @@ def portfolio_area_scores(user: AnyUser, *, status: list[str] | None = None) -> 
         }
         for row in rows
     ]
+
+
+def response_rows(assessment: Assessment) -> QuerySet[ItemResponse]:
+    """Every item's answer with what its serializer shows, in a fixed number of queries."""
+    return assessment.responses.select_related("item", "owner").prefetch_related(
+        Prefetch(
+            "evidence_files",
+            queryset=EvidenceFile.objects.select_related("uploaded_by"),
+        )
+    )

@@ -14,6 +14,8 @@ urlpatterns = [
     ),
     path("assessments/<int:pk>/", views.assessment_page, name="assessment"),
     path("assessments/<int:pk>/items/<str:code>/", views.response_save, name="response-save"),
+    path("evidence/<int:pk>/", views.evidence_download, name="evidence-download"),
+    path("evidence/<int:pk>/remove/", views.evidence_remove_page, name="evidence-remove"),
     path(
         "assessments/<int:pk>/compare/<int:other>/", views.compare_page, name="assessment-compare"
     ),

@@ -5,20 +5,33 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from agreements.selectors import can_edit_partner, partner_for_user
+from agreements.selectors import accord_people, can_edit_partner, partner_for_user
 from checklists import services
 from checklists.exceptions import ChecklistsError
 from checklists.forms import AssessmentForm, ResponseForm
-from checklists.models import Area, Assessment, ChecklistTemplate, Criticality, ItemResponse
-from checklists.selectors import assessment_for_user, assessment_score, compare_assessments
+from checklists.models import (
+    Area,
+    Assessment,
+    ChecklistTemplate,
+    Criticality,
+    EvidenceFile,
+    ItemResponse,
+)
+from checklists.selectors import (
+    assessment_for_user,
+    assessment_score,
+    compare_assessments,
+    response_rows,
+)
 from config.errors import StaleVersionError
 from config.roles import Role, has_role, is_administrator
+from config.uploads import serve_file
 from config.views import role_required, run_service
 
 R = ItemResponse.Result
@@ -73,7 +86,7 @@ def _editable(request: HttpRequest, assessment: Assessment) -> bool:
 
 
 def _rows(assessment: Assessment, show: str | None) -> Any:
-    rows = assessment.responses.select_related("item", "owner")
+    rows = response_rows(assessment)
     if show in FILTERS:
         rows = rows.filter(**FILTERS[show])
     return rows
@@ -97,6 +110,7 @@ def assessment_page(request: HttpRequest, pk: int) -> HttpResponse:
         "score": assessment_score(assessment),
         "editable": _editable(request, assessment),
         "results": R.choices,
+        "people": list(accord_people()) if _editable(request, assessment) else [],
         "can_submit": _editable(request, assessment),
         "can_approve": assessment.status == Assessment.Status.SUBMITTED
         and (has_role(request.user, Role.MANAGER) or is_administrator(request.user)),
@@ -106,44 +120,87 @@ def assessment_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "checklists/assessment.html", context)
 
 
-@role_required
-@require_POST
-def response_save(request: HttpRequest, pk: int, code: str) -> HttpResponse:
-    """Save one item's answer (HTMX): the row comes back, and the score out of band."""
-    assessment = assessment_for_user(request.user, pk)
-    if not _editable(request, assessment):
-        raise PermissionDenied("This assessment is not open for your answers.")
-    response = get_object_or_404(
-        assessment.responses.select_related("item", "owner"), item__code=code
-    )
-    form = ResponseForm(request.POST)
-    error = None
-    if form.is_valid():
-        try:
-            services.responses_update(
-                assessment=assessment,
-                by=request.user,
-                changes=[{"code": code, "version": form.cleaned_data["version"], **form.changes()}],
-            )
-        except StaleVersionError as stale:
-            error = stale.message
-        except ChecklistsError as refused:
-            error = " ".join(m for ms in refused.field_errors.values() for m in ms) or (
-                refused.message
-            )
-    else:
-        error = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
-    response.refresh_from_db()
+def _refused(error: Exception) -> str:
+    if isinstance(error, StaleVersionError):
+        return error.message
+    if isinstance(error, ChecklistsError):
+        return " ".join(m for ms in error.field_errors.values() for m in ms) or error.message
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    raise error
+
+
+def _row_response(
+    request: HttpRequest, assessment: Assessment, code: str, error: str | None
+) -> HttpResponse:
+    row = get_object_or_404(response_rows(assessment), item__code=code)
     context = {
-        "row": response,
+        "row": row,
         "assessment": assessment,
-        "editable": True,
+        "editable": _editable(request, assessment),
         "results": R.choices,
+        "people": list(accord_people()),
         "error": error,
         "score": assessment_score(assessment),
         "oob": True,
     }
     return render(request, "checklists/_response_row.html", context)
+
+
+@role_required
+@require_POST
+def response_save(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    """Save one item's answer, or attach an evidence file to it (HTMX): the row comes back,
+    and the score out of band."""
+    assessment = assessment_for_user(request.user, pk)
+    if not _editable(request, assessment):
+        raise PermissionDenied("This assessment is not open for your answers.")
+    get_object_or_404(assessment.responses, item__code=code)
+    error = None
+    try:
+        if "evidence_file" in request.FILES:
+            services.evidence_add(
+                assessment=assessment,
+                by=request.user,
+                code=code,
+                file=request.FILES["evidence_file"],
+            )
+        else:
+            form = ResponseForm(request.POST)
+            if form.is_valid():
+                services.responses_update(
+                    assessment=assessment,
+                    by=request.user,
+                    changes=[
+                        {"code": code, "version": form.cleaned_data["version"], **form.changes()}
+                    ],
+                )
+            else:
+                error = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+    except (StaleVersionError, ChecklistsError, ValidationError) as refused:
+        error = _refused(refused)
+    return _row_response(request, assessment, code, error)
+
+
+@role_required
+@require_POST
+def evidence_remove_page(request: HttpRequest, pk: int) -> HttpResponse:
+    evidence = get_object_or_404(EvidenceFile.objects.select_related("response__item"), pk=pk)
+    assessment = assessment_for_user(request.user, evidence.response.assessment_id)
+    error = None
+    try:
+        services.evidence_remove(evidence=evidence, by=request.user)
+    except ChecklistsError as refused:
+        error = _refused(refused)
+    return _row_response(request, assessment, evidence.response.item.code, error)
+
+
+@role_required
+def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+    """Evidence is served only through this access check, never as public media."""
+    evidence = get_object_or_404(EvidenceFile.objects.select_related("response"), pk=pk)
+    assessment_for_user(request.user, evidence.response.assessment_id)
+    return serve_file(evidence.file, filename=evidence.name, content_type=evidence.content_type)
 
 
 @role_required

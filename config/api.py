@@ -7,10 +7,12 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.urls import reverse
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -105,6 +107,36 @@ _CONFLICT = {
     },
     "required": ["detail", "current_version"],
 }
+
+
+def api_url(context: dict[str, Any], name: str, **kwargs: Any) -> str:
+    """The absolute URL of an API route, for links in a response (relative without a request)."""
+    path = reverse(f"api:{name}", kwargs=kwargs)
+    request = context.get("request")
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+def attachments_action(listed: type[serializers.Serializer], upload: type[serializers.Serializer]):
+    """A record's files: GET lists them, a multipart POST adds one (201)."""
+
+    def decorate(method: Any) -> Any:
+        method = action(
+            detail=True,
+            methods=["get", "post"],
+            filterset_class=None,
+            pagination_class=None,
+            parser_classes=[MultiPartParser],
+        )(method)
+        method = extend_schema(
+            methods=["POST"],
+            request={"multipart/form-data": upload},
+            responses={201: listed},
+        )(method)
+        return extend_schema(methods=["GET"], responses={200: listed(many=True)}, filters=False)(
+            method
+        )
+
+    return decorate
 
 
 class AccordAutoSchema(AutoSchema):

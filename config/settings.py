@@ -271,6 +271,7 @@ LOGGING = {
 ACCORD_API_MAX_PAGE_SIZE = 500
 ACCORD_HEARTBEAT_STALE_AFTER_SECONDS = env_int("ACCORD_HEARTBEAT_STALE_AFTER_SECONDS", 180)
 ACCORD_DOCUMENT_MAX_BYTES = env_int("ACCORD_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
+ACCORD_EVIDENCE_MAX_BYTES = env_int("ACCORD_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
 ACCORD_IMPORT_MAX_BYTES = env_int("ACCORD_IMPORT_MAX_BYTES", 5 * 1024 * 1024, minimum=1)
 # Interoperability level thresholds (overall weighted score, %): 3 interoperable, 2 compatible,
 # 1 deconflicted, else 0. An unmet high-criticality item caps the level at

@@ -43,7 +43,7 @@ urlpatterns = [
     path("api/v1/auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("api/v1/clearance-checks/", ClearanceCheckView.as_view(), name="api-clearance-check"),
     path("api/v1/coverage/", CoverageView.as_view(), name="api-coverage"),
-    path("api/v1/", include(router.urls)),
+    path("api/v1/", include((router.urls, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("agreements.urls")),

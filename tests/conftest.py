@@ -107,3 +107,9 @@ def api() -> Callable[[object | None], APIClient]:
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _uploads_in_a_temporary_folder(settings, tmp_path) -> None:
+    """Files a test uploads never land in the project's own media folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"

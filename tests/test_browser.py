@@ -141,3 +141,20 @@ def test_the_liaison_officer_answers_items_with_the_keyboard_and_sees_the_score_
     page.keyboard.press("3")  # partially met
     expect(score).to_have_text("75.0 %")
     page.screenshot(path=str(_screenshot_dir() / "lo-assessment-keyboard.png"), full_page=True)
+
+    # evidence typed, then Tab: saved in place, the section stays open, the focus moves on
+    row = page.locator("#item-K-1")
+    row.locator("summary").click()
+    row.get_by_label("Evidence").fill("Radio check log, 12 March.")
+    page.keyboard.press("Tab")
+    expect(page.locator("#item-K-1 summary")).to_contain_text("evidence given")
+    expect(page.locator("#item-K-1 details")).to_have_attribute("open", "")
+    expect(page.locator("#item-K-1 input[name=evidence_link]")).to_be_focused()
+    # a file and an owner, each saved as given
+    page.locator("#item-K-1 input[name=evidence_file]").set_input_files(
+        files=[{"name": "radio-log.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 log"}]
+    )
+    expect(page.locator("#item-K-1 .evidence-files a")).to_have_text("radio-log.pdf")
+    page.locator("#item-K-1 select[name=owner]").select_option(label="James Tane")
+    expect(page.locator("#item-K-1 .item-head")).to_contain_text("owner: James Tane")
+    page.screenshot(path=str(_screenshot_dir() / "lo-assessment-evidence.png"), full_page=True)

@@ -8,10 +8,11 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import QuerySet
+from django.http import FileResponse, Http404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -32,7 +33,8 @@ from agreements.models import (
 )
 from agreements.selectors import agreement_for_user, agreement_list, agreements_visible_to
 from agreements.selectors.agreements import can_review_agreement
-from config.api import RecordViewSet, crud_schema, take_version
+from config.api import RecordViewSet, api_url, attachments_action, crud_schema, take_version
+from config.uploads import STORED_FILE_FIELDS, serve_file
 
 User = get_user_model()
 
@@ -192,6 +194,7 @@ class ReviewSerializer(serializers.ModelSerializer):
 
 class DocumentSerializer(serializers.ModelSerializer):
     uploaded_by = serializers.CharField(source="uploaded_by.username", default=None)
+    download_url = serializers.SerializerMethodField()
 
     class Meta:
         model = AgreementDocument
@@ -201,14 +204,18 @@ class DocumentSerializer(serializers.ModelSerializer):
             "kind",
             "language",
             "equally_authentic",
-            "file",
-            "size_bytes",
-            "content_type",
-            "sha256",
-            "uploaded_by",
-            "uploaded_at",
+            *STORED_FILE_FIELDS,
         ]
         read_only_fields = fields
+
+    def get_download_url(self, document: AgreementDocument) -> str:
+        """Where to GET the file (with the same authentication as the API)."""
+        return api_url(
+            self.context,
+            "agreement-document-file",
+            pk=document.agreement_id,
+            document_pk=document.pk,
+        )
 
 
 class DocumentInputSerializer(serializers.Serializer):
@@ -319,19 +326,7 @@ class AgreementViewSet(RecordViewSet):
         )
         return Response(PartySerializer(party).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(methods=["GET"], responses={200: DocumentSerializer(many=True)}, filters=False)
-    @extend_schema(
-        methods=["POST"],
-        request={"multipart/form-data": DocumentInputSerializer},
-        responses={201: DocumentSerializer},
-    )
-    @action(
-        detail=True,
-        methods=["get", "post"],
-        filterset_class=None,
-        pagination_class=None,
-        parser_classes=[MultiPartParser],
-    )
+    @attachments_action(DocumentSerializer, DocumentInputSerializer)
     def documents(self, request: Request, pk: str | None = None) -> Response:
         """Signed texts and translations (multipart upload; size and type are checked and a
         SHA-256 is kept)."""
@@ -347,6 +342,32 @@ class AgreementViewSet(RecordViewSet):
         return Response(
             DocumentSerializer(document, context={"request": request}).data,
             status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        responses={(200, "*/*"): OpenApiTypes.BINARY},
+        filters=False,
+        description="The document itself, as a download.",
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"documents/(?P<document_pk>[0-9]+)",
+        url_name="document-file",
+        filterset_class=None,
+        pagination_class=None,
+    )
+    def document_file(
+        self, request: Request, pk: str | None = None, document_pk: str | None = None
+    ) -> FileResponse:
+        agreement = self.get_object()
+        document = agreement.documents.filter(pk=document_pk).first()
+        if document is None:
+            raise Http404("No such document.")
+        return serve_file(
+            document.file,
+            filename=document.file.name.rsplit("/", 1)[-1],
+            content_type=document.content_type,
         )
 
 

@@ -87,7 +87,7 @@ class AgreementImportViewSet(
             dry_run=serializer.validated_data["dry_run"],
             stop_on_error=serializer.validated_data["stop_on_error"],
         )
-        location = reverse("agreement-import-detail", args=[job.pk])
+        location = reverse("api:agreement-import-detail", args=[job.pk])
         return Response(
             ImportSerializer(job).data,
             status=status.HTTP_202_ACCEPTED,

@@ -18,6 +18,7 @@ from agreements.selectors.mandates import (
     review_queue,
 )
 from agreements.selectors.partners import (
+    accord_people,
     activity_types,
     can_create_partner,
     can_edit_partner,
@@ -31,6 +32,7 @@ from agreements.selectors.partners import (
 
 __all__ = [
     "Clearance",
+    "accord_people",
     "activity_types",
     "agreement_for_user",
     "agreement_list",

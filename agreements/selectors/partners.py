@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from agreements.models import ActivityType, Partner
@@ -77,6 +77,16 @@ def liaison_officer_candidates() -> QuerySet:
     return (
         get_user_model()
         .objects.filter(is_active=True, groups__name=Role.LIAISON_OFFICER)
+        .order_by("last_name", "first_name", "username")
+        .distinct()
+    )
+
+
+def accord_people() -> QuerySet:
+    """Active users with an Accord role, and administrators: who can be given a task."""
+    return (
+        get_user_model()
+        .objects.filter(Q(is_staff=True) | Q(groups__name__in=list(Role)), is_active=True)
         .order_by("last_name", "first_name", "username")
         .distinct()
     )

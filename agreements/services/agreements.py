@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
-import mimetypes
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
@@ -32,6 +29,7 @@ from agreements.selectors.partners import partners_visible_to
 from agreements.validators import validate_language_code
 from config.dates import add_months
 from config.roles import Role, has_role, is_administrator
+from config.uploads import check_upload
 from config.versioning import versioned_update
 
 S = Agreement.Status
@@ -326,23 +324,7 @@ def agreement_review_record(
     return review
 
 
-ALLOWED_DOCUMENT_TYPES = {
-    ".pdf": "application/pdf",
-    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ".odt": "application/vnd.oasis.opendocument.text",
-    ".txt": "text/plain",
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-}
-_MAGIC = {
-    ".pdf": (b"%PDF",),
-    ".docx": (b"PK\x03\x04",),
-    ".odt": (b"PK\x03\x04",),
-    ".png": (b"\x89PNG",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-}
+DOCUMENT_TYPES = frozenset({".pdf", ".docx", ".odt", ".txt", ".png", ".jpg", ".jpeg"})
 
 
 @transaction.atomic
@@ -357,31 +339,8 @@ def agreement_document_upload(
     equally_authentic: bool = False,
 ) -> AgreementDocument:
     """Store a document after checking its size, type and content; keep its SHA-256."""
-    limit = settings.ACCORD_DOCUMENT_MAX_BYTES
-    if file.size is None or file.size == 0:
-        raise ValidationError({"file": ["The file is empty."]})
-    if file.size > limit:
-        raise ValidationError(
-            {"file": [f"The file is {file.size:,} bytes; the limit is {limit:,} bytes."]}
-        )
-    suffix = PurePath(file.name or "").suffix.lower()
-    if suffix not in ALLOWED_DOCUMENT_TYPES:
-        allowed = ", ".join(sorted(ALLOWED_DOCUMENT_TYPES))
-        raise ValidationError(
-            {"file": [f"“{suffix or 'no extension'}” files are not accepted; use {allowed}."]}
-        )
-    digest = hashlib.sha256()
-    head = b""
-    for chunk in file.chunks():
-        if not head:
-            head = chunk[:8]
-        digest.update(chunk)
-    if suffix in _MAGIC and not head.startswith(_MAGIC[suffix]):
-        raise ValidationError(
-            {"file": [f"The content is not a {suffix[1:].upper()} file, whatever its name."]}
-        )
+    checked = check_upload(file, limit=settings.ACCORD_DOCUMENT_MAX_BYTES, accepted=DOCUMENT_TYPES)
     validate_language_code(language)
-    file.seek(0)
     document = AgreementDocument(
         agreement=agreement,
         file=file,
@@ -389,9 +348,9 @@ def agreement_document_upload(
         kind=kind,
         language=language.lower(),
         equally_authentic=equally_authentic,
-        size_bytes=file.size,
-        content_type=ALLOWED_DOCUMENT_TYPES[suffix] or mimetypes.guess_type(file.name)[0] or "",
-        sha256=digest.hexdigest(),
+        size_bytes=checked.size,
+        content_type=checked.content_type,
+        sha256=checked.sha256,
         uploaded_by=by,
     )
     document.full_clean(exclude=["file"])

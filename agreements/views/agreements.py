@@ -19,6 +19,7 @@ from agreements.selectors.agreements import can_review_agreement
 from agreements.views.partners import _without_blanks
 from config.history import history_entries
 from config.roles import Role, has_role, is_administrator
+from config.uploads import serve_file
 from config.views import role_required, run_service
 
 
@@ -237,9 +238,8 @@ def document_download(request: HttpRequest, pk: int) -> FileResponse:
     """Documents are served only through this access check, never as public media."""
     document = get_object_or_404(AgreementDocument, pk=pk)
     agreement_for_user(request.user, document.agreement_id)
-    return FileResponse(
-        document.file.open("rb"),
-        as_attachment=True,
+    return serve_file(
+        document.file,
         filename=document.file.name.rsplit("/", 1)[-1],
         content_type=document.content_type,
     )

@@ -6,9 +6,16 @@ from checklists.services.assessments import (
     assessment_create,
     assessment_submit,
     assessment_upgrade,
+    evidence_add,
+    evidence_remove,
     responses_update,
 )
-from checklists.services.templates import LoadResult, parse_template, template_load
+from checklists.services.templates import (
+    LoadResult,
+    parse_template,
+    template_load,
+    template_upload,
+)
 
 __all__ = [
     "LoadResult",
@@ -17,7 +24,10 @@ __all__ = [
     "assessment_create",
     "assessment_submit",
     "assessment_upgrade",
+    "evidence_add",
+    "evidence_remove",
     "parse_template",
     "responses_update",
     "template_load",
+    "template_upload",
 ]

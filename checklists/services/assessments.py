@@ -1,26 +1,38 @@
-"""Writes for assessments: create, clone, upgrade, answer, submit, approve."""
+"""Writes for assessments: create, clone, upgrade, answer, evidence files, submit, approve."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from agreements.models import Partner
-from agreements.selectors import can_edit_partner, partners_visible_to
+from agreements.selectors import accord_people, can_edit_partner, partners_visible_to
 from checklists.exceptions import ChecklistsError
-from checklists.models import Assessment, ChecklistTemplate, Criticality, ItemResponse
+from checklists.models import (
+    Assessment,
+    ChecklistTemplate,
+    Criticality,
+    EvidenceFile,
+    ItemResponse,
+)
 from config.errors import StaleVersionError
 from config.roles import Role, has_role, is_administrator
+from config.uploads import check_upload
 
 S = Assessment.Status
 R = ItemResponse.Result
 RESPONSE_FIELDS = frozenset(
     {"result", "evidence_text", "evidence_link", "owner", "remediation_plan", "remediation_due_on"}
+)
+EVIDENCE_TYPES = frozenset(
+    {".pdf", ".docx", ".xlsx", ".pptx", ".odt", ".txt", ".csv", ".png", ".jpg", ".jpeg"}
 )
 
 
@@ -38,6 +50,31 @@ def _check_open(assessment: Assessment) -> None:
             + ("; start a new round as a clone." if assessment.status == S.APPROVED else "."),
             field_errors={"status": [f"The assessment is {assessment.status}."]},
         )
+
+
+def _check_answerer(by: AbstractBaseUser, assessment: Assessment) -> None:
+    if not can_edit_partner(by, assessment.partner):
+        raise PermissionDenied("Only the partner's liaison officers answer its assessments.")
+    _check_open(assessment)
+
+
+def _mark_in_progress(assessment: Assessment) -> None:
+    Assessment.objects.filter(pk=assessment.pk, status=S.DRAFT).update(status=S.IN_PROGRESS)
+
+
+def _copy_evidence_files(pairs: list[tuple[ItemResponse, ItemResponse]]) -> None:
+    """Give each new response its own rows for the files of the response it came from (the
+    stored files are shared, not copied)."""
+    by_source = {source.pk: target for source, target in pairs}
+    kept = ("name", "size_bytes", "content_type", "sha256", "uploaded_by_id", "uploaded_at")
+    EvidenceFile.objects.bulk_create(
+        EvidenceFile(
+            response=by_source[evidence.response_id],
+            file=evidence.file.name,
+            **{name: getattr(evidence, name) for name in kept},
+        )
+        for evidence in EvidenceFile.objects.filter(response_id__in=by_source)
+    )
 
 
 @transaction.atomic
@@ -71,20 +108,25 @@ def assessment_clone(*, source: Assessment, by: AbstractBaseUser) -> Assessment:
     )
     clone._history_user = by
     clone.save()
-    ItemResponse.objects.bulk_create(
-        ItemResponse(
-            assessment=clone,
-            item_id=r.item_id,
-            result=r.result,
-            needs_reconfirmation=r.result != R.NOT_ASSESSED,
-            evidence_text=r.evidence_text,
-            evidence_link=r.evidence_link,
-            owner_id=r.owner_id,
-            remediation_plan=r.remediation_plan,
-            remediation_due_on=r.remediation_due_on,
+    pairs = [
+        (
+            r,
+            ItemResponse(
+                assessment=clone,
+                item_id=r.item_id,
+                result=r.result,
+                needs_reconfirmation=r.result != R.NOT_ASSESSED,
+                evidence_text=r.evidence_text,
+                evidence_link=r.evidence_link,
+                owner_id=r.owner_id,
+                remediation_plan=r.remediation_plan,
+                remediation_due_on=r.remediation_due_on,
+            ),
         )
         for r in source.responses.all()
-    )
+    ]
+    ItemResponse.objects.bulk_create(target for _, target in pairs)
+    _copy_evidence_files(pairs)
     return clone
 
 
@@ -127,27 +169,29 @@ def assessment_upgrade(
     new.save()
     report = UpgradeReport(assessment=new)
     rows = []
+    carried: list[tuple[ItemResponse, ItemResponse]] = []
     for item in to.items.all():
         previous = old.pop(item.code, None)
         if previous is not None and previous.item.requirement == item.requirement:
             report.carried_over.append(item.code)
-            rows.append(
-                ItemResponse(
-                    assessment=new,
-                    item=item,
-                    result=previous.result,
-                    evidence_text=previous.evidence_text,
-                    evidence_link=previous.evidence_link,
-                    owner_id=previous.owner_id,
-                    remediation_plan=previous.remediation_plan,
-                    remediation_due_on=previous.remediation_due_on,
-                )
+            row = ItemResponse(
+                assessment=new,
+                item=item,
+                result=previous.result,
+                evidence_text=previous.evidence_text,
+                evidence_link=previous.evidence_link,
+                owner_id=previous.owner_id,
+                remediation_plan=previous.remediation_plan,
+                remediation_due_on=previous.remediation_due_on,
             )
+            carried.append((previous, row))
         else:
             (report.changed if previous is not None else report.added).append(item.code)
-            rows.append(ItemResponse(assessment=new, item=item))
+            row = ItemResponse(assessment=new, item=item)
+        rows.append(row)
     report.removed = sorted(old)
     ItemResponse.objects.bulk_create(rows)
+    _copy_evidence_files(carried)
     return report
 
 
@@ -158,10 +202,16 @@ def responses_update(
     """Answer many items at once: every change is checked first, then all are saved, or none.
     Each change names its item (`code`) and the `version` of the response it was based on.
     The caller has already fetched `assessment` through the access helper."""
-    if not can_edit_partner(by, assessment.partner):
-        raise PermissionDenied("Only the partner's liaison officers answer its assessments.")
-    _check_open(assessment)
+    _check_answerer(by, assessment)
     codes = [str(change.get("code", "")) for change in changes]
+    owner_ids = {
+        getattr(change["owner"], "pk", change["owner"])
+        for change in changes
+        if change.get("owner") is not None
+    }
+    people = (
+        {user.pk: user for user in accord_people().filter(pk__in=owner_ids)} if owner_ids else {}
+    )
     responses = {
         r.item.code: r
         for r in assessment.responses.filter(item__code__in=codes)
@@ -197,6 +247,13 @@ def responses_update(
             errors[f"{where}.result"] = [
                 f"“{change['result']}” is not a result; use one of {', '.join(R.values)}."
             ]
+        if change.get("owner") is not None:
+            owner_id = getattr(change["owner"], "pk", change["owner"])
+            change["owner"] = people.get(owner_id)
+            if change["owner"] is None:
+                errors[f"{where}.owner"] = [
+                    f"User {owner_id} is not an active Accord user; choose someone with a role."
+                ]
         due = change.get("remediation_due_on")
         if due is not None and due < today and due != response.remediation_due_on:
             errors[f"{where}.remediation_due_on"] = ["A new remediation date cannot be past."]
@@ -216,8 +273,51 @@ def responses_update(
         response._history_user = by
         response.save()  # the versioned save: a concurrent change since the read is refused
     if assessment.status == S.DRAFT and planned:
-        Assessment.objects.filter(pk=assessment.pk, status=S.DRAFT).update(status=S.IN_PROGRESS)
+        _mark_in_progress(assessment)
     return [response for response, _ in planned]
+
+
+@transaction.atomic
+def evidence_add(
+    *, assessment: Assessment, by: AbstractBaseUser, code: str, file: UploadedFile
+) -> EvidenceFile:
+    """Attach a file to one item's answer, after checking its size, type and content."""
+    _check_answerer(by, assessment)
+    response = assessment.responses.filter(item__code=code).select_related("item").first()
+    if response is None:
+        raise ChecklistsError(
+            f"No item “{code}” in {assessment.template}.",
+            field_errors={"code": [f"No item “{code}” in {assessment.template}."]},
+        )
+    checked = check_upload(file, limit=settings.ACCORD_EVIDENCE_MAX_BYTES, accepted=EVIDENCE_TYPES)
+    evidence = EvidenceFile(
+        response=response,
+        file=file,
+        name=checked.name[:200],
+        size_bytes=checked.size,
+        content_type=checked.content_type,
+        sha256=checked.sha256,
+        uploaded_by=by,
+    )
+    evidence._history_user = by
+    evidence.save()
+    if assessment.status == S.DRAFT:
+        _mark_in_progress(assessment)
+    return evidence
+
+
+@transaction.atomic
+def evidence_remove(*, evidence: EvidenceFile, by: AbstractBaseUser) -> None:
+    """Take a file off an open assessment. The stored file goes once no round refers to it
+    (a clone shares its predecessor's files)."""
+    assessment = evidence.response.assessment
+    _check_answerer(by, assessment)
+    stored = evidence.file.name
+    storage = evidence.file.storage
+    evidence._history_user = by
+    evidence.delete()
+    if not EvidenceFile.objects.filter(file=stored).exists():
+        transaction.on_commit(lambda: storage.delete(stored))
 
 
 @transaction.atomic
@@ -227,7 +327,11 @@ def assessment_submit(*, assessment: Assessment, by: AbstractBaseUser) -> Assess
     _check_open(assessment)
     missing = list(
         assessment.responses.filter(
-            result=R.MET, item__criticality=Criticality.HIGH, evidence_text="", evidence_link=""
+            result=R.MET,
+            item__criticality=Criticality.HIGH,
+            evidence_text="",
+            evidence_link="",
+            evidence_files__isnull=True,
         ).values_list("item__code", flat=True)
     )
     if missing:
@@ -235,7 +339,7 @@ def assessment_submit(*, assessment: Assessment, by: AbstractBaseUser) -> Assess
             "Evidence is missing for high-criticality items marked met.",
             field_errors={
                 f"responses ({code}).evidence_text": [
-                    "A high-criticality item marked met needs evidence (text or link)."
+                    "A high-criticality item marked met needs evidence (text, link or file)."
                 ]
                 for code in missing
             },

@@ -6,9 +6,12 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date
+from pathlib import PurePath
 from typing import Any
 
 import yaml
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from checklists.exceptions import ChecklistsError
@@ -159,3 +162,34 @@ def template_load(*, content: str | bytes, source_name: str = "") -> LoadResult:
         for position, item in enumerate(document["items"], start=1)
     )
     return LoadResult(template, created=True)
+
+
+TEMPLATE_SUFFIXES = (".yaml", ".yml")
+
+
+def template_upload(*, file: UploadedFile) -> LoadResult:
+    """Publish an uploaded YAML template (admin and API): name, size and encoding are checked
+    before it is read as a template."""
+    name = PurePath(file.name or "").name
+    if not name.lower().endswith(TEMPLATE_SUFFIXES):
+        raise ChecklistsError(
+            "Upload the template as a .yaml file.",
+            field_errors={"file": [f"“{name}” is not a .yaml or .yml file."]},
+        )
+    limit = settings.ACCORD_IMPORT_MAX_BYTES
+    if (file.size or 0) > limit:
+        raise ChecklistsError(
+            "The template file is too large.",
+            field_errors={
+                "file": [f"The file is {file.size:,} bytes; the limit is {limit:,} bytes."]
+            },
+        )
+    content = file.read()
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ChecklistsError(
+            "The template file is not UTF-8 text.",
+            field_errors={"file": ["Save the template as UTF-8 text."]},
+        ) from None
+    return template_load(content=text, source_name=name)

@@ -190,6 +190,14 @@ def test_documents_are_checked_and_fingerprinted(personas, api, colombia_mou, se
     assert ok.status_code == 201, ok.json()
     assert ok.json()["sha256"] == hashlib.sha256(b"%PDF-1.7 signed text").hexdigest()
     assert ok.json()["size_bytes"] == 20
+    download = client.get(ok.json()["download_url"])
+    assert download.status_code == 200 and b"".join(download.streaming_content) == (
+        b"%PDF-1.7 signed text"
+    )
+    assert "attachment" in download["Content-Disposition"]
+    assert api(personas.manager).get(ok.json()["download_url"]).status_code == 200
+    assert api(personas.other_lo).get(ok.json()["download_url"]).status_code == 404
+    assert client.get(f"{url}999999/").status_code == 404
     big = SimpleUploadedFile("big.pdf", b"%PDF" + b"x" * 2000, "application/pdf")
     too_big = client.post(url, {"file": big, "title": "Big", "language": "en"}, format="multipart")
     assert too_big.status_code == 400 and "limit is 1,000 bytes" in too_big.json()["file"][0]

@@ -177,3 +177,56 @@ def test_the_general_template_covers_the_eleven_areas_with_about_a_hundred_items
     assert general.items.count() >= 100
     assert set(general.items.values_list("area", flat=True)) == set(Area.values)
     assert general.items.filter(criticality="high").exists()
+
+
+def _yaml_file(document: object, name: str = "liaison.yaml"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, yaml.safe_dump(document).encode(), "application/yaml")
+
+
+def test_an_administrator_publishes_a_template_from_the_admin(personas, client) -> None:
+    client.force_login(personas.admin)
+    listing = client.get("/admin/checklists/checklisttemplate/")
+    assert "Upload a template (YAML)" in listing.content.decode()
+    url = "/admin/checklists/checklisttemplate/upload/"
+    assert client.get(url).status_code == 200
+    published = client.post(url, {"file": _yaml_file(template())}, follow=True)
+    assert published.status_code == 200
+    assert "Published Liaison basics (v1) with 2 items." in published.content.decode()
+    again = client.post(url, {"file": _yaml_file(template())}, follow=True)
+    assert "already published with this content" in again.content.decode()
+    assert ChecklistTemplate.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("document", "name", "expected"),
+    [
+        (
+            template(
+                items=[{"code": "T-01", "area": "space", "requirement": "r", "criticality": "low"}]
+            ),
+            "bad.yaml",
+            "items[1] (T-01).area: Unknown area",
+        ),
+        (["not", "a", "mapping"], "list.yaml", "file: The document is not a mapping."),
+        (template(), "liaison.txt", "is not a .yaml or .yml file"),
+    ],
+    ids=["unknown-area", "not-a-mapping", "not-yaml"],
+)
+def test_a_bad_upload_in_the_admin_names_the_problem_and_writes_nothing(
+    personas, client, document, name, expected
+) -> None:
+    client.force_login(personas.admin)
+    refused = client.post(
+        "/admin/checklists/checklisttemplate/upload/", {"file": _yaml_file(document, name)}
+    )
+    assert refused.status_code == 200
+    assert expected in refused.content.decode().replace("&quot;", '"')
+    assert not ChecklistTemplate.objects.exists() and not ChecklistItem.objects.exists()
+
+
+def test_only_administrators_reach_the_upload(personas, client) -> None:
+    client.force_login(personas.lo)
+    response = client.get("/admin/checklists/checklisttemplate/upload/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]

@@ -29,20 +29,38 @@ def test_quickstart_prepares_demo_data_and_prints_a_login_per_role() -> None:
     coast_guard = Partner.objects.get(short_name="JDF CG")
     assert coast_guard.parent == jamaica and coast_guard.country_code == "JM"
     assert Partner.objects.filter(short_name__in=["NATO", "UNODC", "INTERPOL"]).count() == 3
+    # demo assessments: Jamaica's approved round and the one after it, one waiting for approval
+    from checklists.models import Assessment
+    from checklists.selectors import assessment_score
+
+    jamaica_rounds = list(Assessment.objects.filter(partner=jamaica).order_by("created_at"))
+    assert [a.status for a in jamaica_rounds] == ["approved", "in_progress"]
+    first, second = (assessment_score(a) for a in jamaica_rounds)
+    assert first.capped and first.level == 1  # an unmet high-criticality item caps it
+    assert second.level is not None and second.level > first.level
+    assert Assessment.objects.filter(status="submitted").count() == 1
+    assert "5 assessments" in printed
 
 
 @pytest.mark.django_db
 def test_running_quickstart_twice_duplicates_nothing() -> None:
     call_command("quickstart", "--no-serve", stdout=io.StringIO())
-    counts = (Partner.objects.count(), get_user_model().objects.count(), Partner.history.count())
+    from checklists.models import Assessment, ItemResponse
+
+    def counts() -> tuple[int, ...]:
+        return (
+            Partner.objects.count(),
+            get_user_model().objects.count(),
+            Partner.history.count(),
+            Assessment.objects.count(),
+            ItemResponse.history.count(),
+        )
+
+    before = counts()
     out = io.StringIO()
     call_command("quickstart", "--no-serve", stdout=out)
-    assert (
-        Partner.objects.count(),
-        get_user_model().objects.count(),
-        Partner.history.count(),
-    ) == counts
-    assert "0 demo partners added" in out.getvalue()
+    assert counts() == before
+    assert "0 demo partners added" in out.getvalue() and "0 assessments" in out.getvalue()
 
 
 @pytest.mark.django_db

@@ -5,7 +5,7 @@
   document.addEventListener("keydown", function (event) {
     var target = event.target;
     if (event.ctrlKey || event.metaKey || event.altKey) { return; }
-    if (target.matches("textarea, input[type=text], input[type=url], input[type=date]")) { return; }
+    if (target.matches("textarea, select, input[type=text], input[type=url], input[type=date], input[type=file]")) { return; }
     var row = target.closest("form.item-row");
     if (!row) { return; }
     var list = rows();
@@ -24,12 +24,29 @@
       event.preventDefault();
     }
   });
-  // After HTMX swaps a saved row in, keep the keyboard focus on it.
-  document.body.addEventListener("htmx:afterSwap", function (event) {
-    var swapped = event.detail.target;
-    if (swapped && swapped.id) {
-      var fresh = document.getElementById(swapped.id);
-      if (fresh && fresh.matches("form.item-row")) { fresh.focus(); }
+  // A saved row is swapped in whole: keep its evidence section open if it was, and keep the
+  // keyboard focus where it was (the next field the user tabbed to), or on the row.
+  var kept = null;
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var row = event.detail.target;
+    if (!row || !row.matches || !row.matches("form.item-row")) { kept = null; return; }
+    var details = row.querySelector("details");
+    var active = document.activeElement;
+    kept = {
+      id: row.id,
+      open: Boolean(details && details.open),
+      field: active && row.contains(active) && active.name && active.type !== "radio" ? active.name : null
+    };
+  });
+  document.body.addEventListener("htmx:afterSwap", function () {
+    if (!kept) { return; }
+    var fresh = document.getElementById(kept.id);
+    if (fresh && fresh.matches("form.item-row")) {
+      var details = fresh.querySelector("details");
+      if (details && kept.open) { details.open = true; }
+      var field = kept.field ? fresh.querySelector("[name='" + kept.field + "']") : null;
+      (field || fresh).focus();
     }
+    kept = null;
   });
 })();

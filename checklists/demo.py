@@ -1,0 +1,76 @@
+"""Demo assessments for quickstart: a few partners' rounds, answered through the services."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from agreements.models import Partner
+from checklists import services
+from checklists.models import Assessment, ChecklistTemplate, ItemResponse
+
+DEMO_FILE = Path(__file__).resolve().parent / "demo_data" / "assessments.yaml"
+R = ItemResponse.Result
+
+
+def _answer(assessment: Assessment, round_: dict[str, Any], by: Any, today: date) -> None:
+    chosen = {code: result for result, codes in round_["results"].items() for code in codes}
+    changes = []
+    for response in assessment.responses.select_related("item"):
+        result = chosen.get(response.item.code, round_["default"])
+        change: dict[str, Any] = {
+            "code": response.item.code,
+            "version": response.version,
+            "result": result,
+        }
+        if result in {R.MET, R.PARTIALLY_MET}:
+            change["evidence_text"] = round_["evidence"]
+        if result in {R.NOT_MET, R.PARTIALLY_MET}:
+            change["owner"] = by
+            change["remediation_plan"] = "Agree the missing arrangement at the next staff talks."
+            change["remediation_due_on"] = today + timedelta(days=90)
+        changes.append(change)
+    services.responses_update(assessment=assessment, by=by, changes=changes)
+
+
+@transaction.atomic
+def load_demo_assessments(*, today: date) -> int:
+    """Each partner's demo rounds, unless it already has an assessment of that template."""
+    User = get_user_model()
+    manager = User.objects.get(username="manager")
+    with DEMO_FILE.open(encoding="utf-8") as handle:
+        definition = yaml.safe_load(handle)
+    created = 0
+    for entry in definition["assessments"]:
+        partner = Partner.objects.get(name=entry["partner"])
+        if Assessment.objects.filter(partner=partner, template__urn=entry["template"]).exists():
+            continue
+        template = ChecklistTemplate.objects.filter(urn=entry["template"]).latest("version")
+        assessor = User.objects.get(username=entry["assessor"])
+        previous = None
+        for round_ in entry["rounds"]:
+            if previous is None:
+                due = entry.get("due_in_days")
+                assessment = services.assessment_create(
+                    by=assessor,
+                    partner=partner,
+                    template=template,
+                    kind=entry.get("kind", Assessment.Kind.SELF_ASSESSMENT),
+                    assessor=assessor,
+                    due_on=today + timedelta(days=due) if due else None,
+                )
+            else:
+                assessment = services.assessment_clone(source=previous, by=assessor)
+            _answer(assessment, round_, assessor, today)
+            if round_["status"] in {Assessment.Status.SUBMITTED, Assessment.Status.APPROVED}:
+                assessment = services.assessment_submit(assessment=assessment, by=assessor)
+            if round_["status"] == Assessment.Status.APPROVED:
+                assessment = services.assessment_approve(assessment=assessment, by=manager)
+            previous = assessment
+            created += 1
+    return created
