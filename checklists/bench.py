@@ -16,7 +16,14 @@ from rest_framework.test import APIClient
 
 from agreements.bench import Measurement, _queries, _time
 from agreements.models import Partner
-from checklists.models import Area, Assessment, ChecklistItem, ChecklistTemplate, ItemResponse
+from checklists.models import (
+    Area,
+    Assessment,
+    ChecklistItem,
+    ChecklistTemplate,
+    EvidenceFile,
+    ItemResponse,
+)
 from checklists.selectors import area_rows
 
 ASSESSMENTS = {"S": 50, "L": 1_000}
@@ -65,6 +72,28 @@ def generate(tier: str, *, seed: int = 11) -> dict[str, Any]:
         batch_size=5_000,
     )
     lo = get_user_model().objects.get(username="bench-lo-0")
+    people = list(get_user_model().objects.filter(username__startswith="bench-lo-"))
+    # owners on about a third of the answers, an evidence file on about one in ten
+    response_ids = list(ItemResponse.objects.order_by("pk").values_list("pk", flat=True))
+    for person in people:
+        chosen = [pk for pk in response_ids if rng.random() < 0.33 / len(people)]
+        ItemResponse.objects.filter(pk__in=chosen).update(owner=person)
+    EvidenceFile.objects.bulk_create(
+        (
+            EvidenceFile(
+                response_id=pk,
+                file=f"evidence/bench/{pk}.pdf",
+                name=f"report-{pk}.pdf",
+                size_bytes=rng.randint(10_000, 2_000_000),
+                content_type="application/pdf",
+                sha256=f"{pk:064x}",
+                uploaded_by=lo,
+            )
+            for pk in response_ids
+            if rng.random() < 0.1
+        ),
+        batch_size=5_000,
+    )
     mine = Assessment.objects.filter(partner__liaison_officers=lo).order_by("pk").first()
     return {
         "assessment": mine,
@@ -81,9 +110,16 @@ def _client(user: Any) -> APIClient:
 
 
 RAW_ITEMS_SQL = """
-SELECT r.id, i.code, r.result, r.evidence_text, r.owner_id FROM checklists_itemresponse r
+SELECT r.id, i.code, r.result, r.evidence_text, r.evidence_link, u.username
+FROM checklists_itemresponse r
 JOIN checklists_checklistitem i ON i.id = r.item_id
+LEFT JOIN auth_user u ON u.id = r.owner_id
 WHERE r.assessment_id = %s ORDER BY i.position
+"""
+RAW_FILES_SQL = """
+SELECT f.id, f.response_id, f.name, f.size_bytes, f.sha256 FROM checklists_evidencefile f
+JOIN checklists_itemresponse r ON r.id = f.response_id
+WHERE r.assessment_id = %s ORDER BY f.uploaded_at, f.id
 """
 RAW_SCORES_SQL = """
 SELECT r.assessment_id, i.area,
@@ -111,13 +147,16 @@ def measure(context: dict[str, Any], *, repeat: int) -> list[Measurement]:
     def raw_items() -> list[int]:
         with connection.cursor() as cursor:
             cursor.execute(RAW_ITEMS_SQL, [assessment.pk])
-            return [row[0] for row in cursor.fetchall()]
+            rows = [row[0] for row in cursor.fetchall()]
+            cursor.execute(RAW_FILES_SQL, [assessment.pk])
+            cursor.fetchall()
+            return rows
 
     samples, ids = _time(items, repeat)
     raw_samples, raw_ids = _time(raw_items, repeat)
     results = [
         Measurement(
-            "assessment items API (150 items)",
+            "assessment items API (150 items, owners, files)",
             "lo",
             samples,
             _queries(items),

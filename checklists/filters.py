@@ -9,6 +9,9 @@ from config.filters import IdFilter, StrictFilterSet
 
 
 class AssessmentFilter(StrictFilterSet):
+    q = django_filters.CharFilter(
+        field_name="partner__name", lookup_expr="icontains", help_text="Partner name contains."
+    )
     partner = IdFilter(field_name="partner_id", label="Partner id")
     template = IdFilter(field_name="template_id", label="Template (version) id")
     urn = django_filters.CharFilter(field_name="template__urn", help_text="Any version of it.")
@@ -20,4 +23,4 @@ class AssessmentFilter(StrictFilterSet):
 
     class Meta:
         model = Assessment
-        fields = ["partner", "template", "urn", "status", "kind", "due_before"]
+        fields = ["q", "partner", "template", "urn", "status", "kind", "due_before"]

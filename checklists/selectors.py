@@ -90,9 +90,12 @@ def area_rows(assessments: QuerySet[Assessment] | list[int]) -> QuerySet:
         .annotate(
             earned=_EARNED,
             possible=_POSSIBLE,
-            total=Count("pk"),
-            answered=Count("pk", filter=~Q(result=R.NOT_ASSESSED)),
-            unmet_high=Count("pk", filter=Q(result=R.NOT_MET, item__criticality=Criticality.HIGH)),
+            # counted over columns the query reads anyway, so no other column is fetched
+            total=Count("*"),
+            answered=Count("result", filter=~Q(result=R.NOT_ASSESSED)),
+            unmet_high=Count(
+                "result", filter=Q(result=R.NOT_MET, item__criticality=Criticality.HIGH)
+            ),
         )
         .order_by("assessment_id", "item__area")
     )

@@ -12,6 +12,7 @@ urlpatterns = [
         views.assessment_create_page,
         name="assessment-create",
     ),
+    path("assessments/", views.assessment_list_page, name="assessment-list"),
     path("assessments/<int:pk>/", views.assessment_page, name="assessment"),
     path("assessments/<int:pk>/items/<str:code>/", views.response_save, name="response-save"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence-download"),

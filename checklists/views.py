@@ -6,14 +6,17 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.core.paginator import Paginator
+from django.db.models import Count, F
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agreements.selectors import accord_people, can_edit_partner, partner_for_user
 from checklists import services
 from checklists.exceptions import ChecklistsError
+from checklists.filters import AssessmentFilter
 from checklists.forms import AssessmentForm, ResponseForm
 from checklists.models import (
     Area,
@@ -26,13 +29,15 @@ from checklists.models import (
 from checklists.selectors import (
     assessment_for_user,
     assessment_score,
+    assessments_visible_to,
     compare_assessments,
     response_rows,
+    scores_for,
 )
 from config.errors import StaleVersionError
 from config.roles import Role, has_role, is_administrator
 from config.uploads import serve_file
-from config.views import role_required, run_service
+from config.views import role_required, run_service, without_blanks
 
 R = ItemResponse.Result
 FILTERS = {
@@ -58,6 +63,37 @@ def template_page(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "checklists/template.html",
         {"template": template, "items": template.items.all()},
+    )
+
+
+@role_required
+def assessment_list_page(request: HttpRequest) -> HttpResponse:
+    """Every assessment you can see, with its score and level; managers find here what waits
+    for their approval."""
+    rows = (
+        assessments_visible_to(request.user)
+        .select_related("partner", "template", "assessor")
+        .order_by(F("due_on").asc(nulls_last=True), "-created_at", "-pk")
+    )
+    assessment_filter = AssessmentFilter(without_blanks(request.GET), queryset=rows)
+    rows = assessment_filter.qs if assessment_filter.is_valid() else rows.none()
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    scores = scores_for([a.pk for a in page])
+    query = request.GET.copy()
+    query.pop("page", None)
+    waiting = assessments_visible_to(request.user).filter(status=Assessment.Status.SUBMITTED)
+    return render(
+        request,
+        "checklists/assessment_list.html",
+        {
+            "filter": assessment_filter,
+            "page": page,
+            "rows": [(a, scores[a.pk]) for a in page],
+            "query": query.urlencode(),
+            "templates": ChecklistTemplate.objects.order_by("title", "-version"),
+            "waiting": waiting.count(),
+            "today": timezone.localdate(),
+        },
     )
 
 

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.defaults import page_not_found
@@ -91,3 +91,13 @@ def _add_errors(form: Any, errors: dict[Any, list[str]]) -> None:
         target = name if name in form.fields else None
         for message in messages_:
             form.add_error(target, message if target else f"{name}: {message}" if name else message)
+
+
+def without_blanks(query: QueryDict) -> QueryDict:
+    """A select's "any" option sends an empty value: that means no filter, not a bad one."""
+    cleaned = QueryDict(mutable=True)
+    for key, values in query.lists():
+        kept = [value for value in values if value.strip()]
+        if kept:
+            cleaned.setlist(key, kept)
+    return cleaned

@@ -16,17 +16,16 @@ from agreements.forms import AgreementForm, DocumentForm, PartyForm, ReviewForm,
 from agreements.models import Agreement, AgreementDocument, AgreementParty
 from agreements.selectors import agreement_for_user, agreement_list, can_edit_agreement
 from agreements.selectors.agreements import can_review_agreement
-from agreements.views.partners import _without_blanks
 from config.history import history_entries
 from config.roles import Role, has_role, is_administrator
 from config.uploads import serve_file
-from config.views import role_required, run_service
+from config.views import role_required, run_service, without_blanks
 
 
 @role_required
 def agreement_list_page(request: HttpRequest) -> HttpResponse:
     agreement_filter = AgreementFilter(
-        _without_blanks(request.GET), queryset=agreement_list(request.user)
+        without_blanks(request.GET), queryset=agreement_list(request.user)
     )
     rows = agreement_filter.qs if agreement_filter.is_valid() else Agreement.objects.none()
     page = Paginator(rows, 50).get_page(request.GET.get("page"))

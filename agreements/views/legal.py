@@ -16,16 +16,15 @@ from agreements.forms import DecisionForm, MandateForm
 from agreements.models import LegalMandate, LegalReview
 from agreements.selectors import mandate_for_user, mandates_visible_to, review_queue
 from agreements.selectors.mandates import can_edit_mandates
-from agreements.views.partners import _without_blanks
 from config.history import history_entries
 from config.roles import Role, has_role
-from config.views import role_required, run_service
+from config.views import role_required, run_service, without_blanks
 
 
 @role_required
 def mandate_list_page(request: HttpRequest) -> HttpResponse:
     queryset = mandates_visible_to(request.user).prefetch_related("activity_types", "partners")
-    mandate_filter = MandateFilter(_without_blanks(request.GET), queryset=queryset)
+    mandate_filter = MandateFilter(without_blanks(request.GET), queryset=queryset)
     rows = mandate_filter.qs if mandate_filter.is_valid() else LegalMandate.objects.none()
     return render(
         request,

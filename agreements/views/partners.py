@@ -7,7 +7,7 @@ from datetime import date
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,16 +28,14 @@ from agreements.selectors import (
 from config.errors import StaleVersionError
 from config.history import history_entries
 from config.roles import reads_everything
-from config.views import role_required
+from config.views import role_required, without_blanks
 
 PAGE_SIZE = 50
 
 
 @role_required
 def partner_list_page(request: HttpRequest) -> HttpResponse:
-    partner_filter = PartnerFilter(
-        _without_blanks(request.GET), queryset=partner_list(request.user)
-    )
+    partner_filter = PartnerFilter(without_blanks(request.GET), queryset=partner_list(request.user))
     # An invalid filter shows its errors over an empty table, never an unfiltered one.
     partners = partner_filter.qs if partner_filter.is_valid() else Partner.objects.none()
     page = Paginator(partners, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -202,16 +200,6 @@ def _timeline(agreements: list[Agreement], partner: Partner, today: date) -> lis
     upcoming = sorted((e for e in events if e["on"] >= today), key=lambda e: e["on"])
     past = sorted((e for e in events if e["on"] < today), key=lambda e: e["on"], reverse=True)
     return [*({**e, "past": False} for e in upcoming), *({**e, "past": True} for e in past[:10])]
-
-
-def _without_blanks(query: QueryDict) -> QueryDict:
-    """A select's "any" option sends an empty value: that means no filter, not a bad one."""
-    cleaned = QueryDict(mutable=True)
-    for key, values in query.lists():
-        kept = [value for value in values if value.strip()]
-        if kept:
-            cleaned.setlist(key, kept)
-    return cleaned
 
 
 def _shown(form: PartnerForm, name: str) -> str:

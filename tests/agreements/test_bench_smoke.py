@@ -32,8 +32,8 @@ def test_checklist_item_list_and_answer_query_counts_stay_small(tier_s) -> None:
 
     context = checklists_bench.generate("S")
     results = {m.name: m for m in checklists_bench.measure(context, repeat=1)}
-    assert results["assessment items API (150 items)"].queries <= 10
-    assert results["assessment items API (150 items)"].same_rows is True
+    assert results["assessment items API (150 items, owners, files)"].queries <= 10
+    assert results["assessment items API (150 items, owners, files)"].same_rows is True
     assert results["save one answer (PATCH, returns the item list)"].queries <= 10
     orm = results["portfolio score per assessment × area (ORM query)"]
     assert orm.queries == 1 and orm.same_rows is True

@@ -263,3 +263,45 @@ def test_the_editor_page_query_count_does_not_grow_with_files_and_owners(
         evidence_add(assessment=assessment, by=personas.lo, code=code, file=pdf())
     ItemResponse.objects.filter(assessment=assessment).update(owner=personas.lo)
     assert count() == before
+
+
+def test_the_assessment_list_shows_each_role_what_it_may_see_with_scores(
+    personas, browser, assessment
+) -> None:
+    from checklists.services import assessment_create, assessment_submit
+
+    panama = assessment_create(
+        by=personas.other_lo, partner=personas.panama, template=assessment.template
+    )
+    assessment_submit(assessment=panama, by=personas.other_lo)
+    manager = browser(personas.manager).get("/assessments/").content.decode()
+    assert "Colombia" in manager and "Panama" in manager
+    assert "1 waiting for approval" in manager
+    mine = browser(personas.lo).get("/assessments/").content.decode()
+    assert "Colombia" in mine and "Panama" not in mine
+    submitted = browser(personas.manager).get("/assessments/", {"status": "submitted"})
+    assert "Panama" in submitted.content.decode() and "Colombia" not in submitted.content.decode()
+    by_name = browser(personas.legal_advisor).get("/assessments/", {"q": "colom"}).content.decode()
+    assert "Colombia" in by_name and "Panama" not in by_name
+    bad = browser(personas.manager).get("/assessments/", {"due_before": "someday"})
+    assert bad.status_code == 200 and "due_before" in bad.content.decode()
+    assert browser(personas.outsider).get("/assessments/").status_code == 403
+
+
+def test_the_assessment_list_costs_the_same_queries_for_two_or_twelve_assessments(
+    personas, browser, assessment
+) -> None:
+    from checklists.services import assessment_create
+
+    client = browser(personas.manager)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/assessments/").status_code == 200
+        return len(queries)
+
+    assessment_create(by=personas.lo, partner=personas.colombia, template=assessment.template)
+    before = count()
+    for _ in range(10):
+        assessment_create(by=personas.lo, partner=personas.colombia, template=assessment.template)
+    assert count() == before
