@@ -268,6 +268,26 @@ def _time(call: Callable[[], Any], repeat: int) -> tuple[list[float], Any]:
     return samples, result
 
 
+def _time_pair(
+    first: Callable[[], Any], second: Callable[[], Any], repeat: int
+) -> tuple[list[float], Any, list[float], Any]:
+    """Time two calls that answer the same question in alternation, so both meet the same
+    machine (a neighbour's load, a cache turning over) rather than one getting the quiet minute."""
+    samples: tuple[list[float], list[float]] = ([], [])
+    results: list[Any] = [first(), second()]  # warm caches and connections
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(repeat):
+            for index, call in enumerate((first, second)):
+                start = time.perf_counter()
+                results[index] = call()
+                samples[index].append((time.perf_counter() - start) * 1000)
+    finally:
+        gc.enable()
+    return samples[0], results[0], samples[1], results[1]
+
+
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
 

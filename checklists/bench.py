@@ -14,7 +14,7 @@ from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from agreements.bench import Measurement, _queries, _time
+from agreements.bench import Measurement, _queries, _time, _time_pair
 from agreements.models import Partner
 from checklists.models import (
     Area,
@@ -187,8 +187,7 @@ def measure(context: dict[str, Any], *, repeat: int) -> list[Measurement]:
                 for a, area, earned, possible, total, answered, unmet in cursor.fetchall()
             ]
 
-    samples, orm = _time(orm_scores, max(3, repeat // 3))
-    raw_samples, raw = _time(raw_scores, max(3, repeat // 3))
+    samples, orm, raw_samples, raw = _time_pair(orm_scores, raw_scores, repeat)
     results.append(
         Measurement(
             "portfolio score per assessment × area (ORM query)",

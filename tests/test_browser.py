@@ -94,6 +94,15 @@ def _screenshot_dir() -> Path:
     return folder
 
 
+def settled(page) -> None:
+    """No request in flight and no swapped row still settling."""
+    page.wait_for_load_state("networkidle")
+    playwright_api.expect(
+        page.locator(".htmx-settling, .htmx-request, .htmx-swapping")
+    ).to_have_count(0)
+    page.wait_for_timeout(50)  # htmx's settle delay is 20 ms
+
+
 @pytest.mark.browser
 def test_the_liaison_officer_answers_items_with_the_keyboard_and_sees_the_score_move(
     personas, page
@@ -150,11 +159,14 @@ def test_the_liaison_officer_answers_items_with_the_keyboard_and_sees_the_score_
     expect(page.locator("#item-K-1 summary")).to_contain_text("evidence given")
     expect(page.locator("#item-K-1 details")).to_have_attribute("open", "")
     expect(page.locator("#item-K-1 input[name=evidence_link]")).to_be_focused()
-    # a file and an owner, each saved as given
+    # a file and an owner, each saved as given (each once the row's last save has settled: a
+    # person takes seconds in a file dialog or a list, a test does not)
+    settled(page)
     page.locator("#item-K-1 input[name=evidence_file]").set_input_files(
         files=[{"name": "radio-log.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 log"}]
     )
     expect(page.locator("#item-K-1 .evidence-files a")).to_have_text("radio-log.pdf")
+    settled(page)
     page.locator("#item-K-1 select[name=owner]").select_option(label="James Tane")
     expect(page.locator("#item-K-1 .item-head")).to_contain_text("owner: James Tane")
     page.screenshot(path=str(_screenshot_dir() / "lo-assessment-evidence.png"), full_page=True)
