@@ -16,6 +16,7 @@ from agreements.models import (
     Partner,
     SovereigntyConstraint,
 )
+from agreements.models.mandates import MANDATE_EDIT_FIELDS
 from agreements.selectors import (
     activity_types,
     agreements_visible_to,
@@ -179,21 +180,7 @@ class MandateForm(forms.ModelForm):
 
     class Meta:
         model = LegalMandate
-        fields = [
-            "title",
-            "kind",
-            "citation",
-            "agreement",
-            "article",
-            "activity_types",
-            "applies_to_all_partners",
-            "partners",
-            "geographic_scope",
-            "valid_from",
-            "valid_until",
-            "review_interval_months",
-            "summary",
-        ]
+        fields = MANDATE_EDIT_FIELDS
         widgets = {
             "activity_types": forms.CheckboxSelectMultiple,
             "partners": forms.SelectMultiple(attrs={"size": 8}),

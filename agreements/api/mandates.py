@@ -27,6 +27,7 @@ from agreements.models import (
     LegalReview,
     SovereigntyConstraint,
 )
+from agreements.models.mandates import MANDATE_EDIT_FIELDS
 from agreements.selectors import (
     clearance_check,
     constraint_for_user,
@@ -117,21 +118,7 @@ class MandateInputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = LegalMandate
-        fields = [
-            "title",
-            "kind",
-            "citation",
-            "agreement",
-            "article",
-            "activity_types",
-            "applies_to_all_partners",
-            "partners",
-            "geographic_scope",
-            "valid_from",
-            "valid_until",
-            "review_interval_months",
-            "summary",
-        ]
+        fields = MANDATE_EDIT_FIELDS
 
 
 class MandateUpdateSerializer(MandateInputSerializer):

@@ -158,3 +158,21 @@ class LegalReview(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise DomainError("A legal decision cannot be deleted.")
+
+
+#: The fields a person edits on a mandate, in the order forms and the API show them.
+MANDATE_EDIT_FIELDS = [
+    "title",
+    "kind",
+    "citation",
+    "agreement",
+    "article",
+    "activity_types",
+    "applies_to_all_partners",
+    "partners",
+    "geographic_scope",
+    "valid_from",
+    "valid_until",
+    "review_interval_months",
+    "summary",
+]
