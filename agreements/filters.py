@@ -18,7 +18,7 @@ from agreements.models import (
     SovereigntyConstraint,
 )
 from agreements.selectors.agreements import in_force_on
-from config.filters import IdFilter, StrictBooleanFilter, StrictFilterSet
+from config.filters import BoundedDateFilter, IdFilter, StrictBooleanFilter, StrictFilterSet
 from config.roles import Role
 
 
@@ -90,18 +90,18 @@ class AgreementFilter(StrictFilterSet):
     activity = django_filters.CharFilter(
         method="with_activity", help_text="Activity type code, e.g. maritime-interdiction."
     )
-    in_force_on = django_filters.DateFilter(
+    in_force_on = BoundedDateFilter(
         method="in_force", help_text="In force on this date (YYYY-MM-DD)."
     )
-    expires_before = django_filters.DateFilter(
+    expires_before = BoundedDateFilter(
         field_name="expires_on", lookup_expr="lt", help_text="Expiring before this date."
     )
-    notice_deadline_before = django_filters.DateFilter(
+    notice_deadline_before = BoundedDateFilter(
         field_name="notice_deadline",
         lookup_expr="lt",
         help_text="Notice deadline before this date.",
     )
-    review_due_before = django_filters.DateFilter(
+    review_due_before = BoundedDateFilter(
         field_name="next_review_on", lookup_expr="lt", help_text="Next review before this date."
     )
 
@@ -135,7 +135,7 @@ class MandateFilter(StrictFilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=LegalMandate.Kind.choices, distinct=False)
     activity = django_filters.CharFilter(field_name="activity_types__code", distinct=True)
     partner = IdFilter(method="for_partner", help_text="Mandates that apply to this partner.")
-    valid_on = django_filters.DateFilter(method="valid", help_text="Valid on this date.")
+    valid_on = BoundedDateFilter(method="valid", help_text="Valid on this date.")
 
     class Meta:
         model = LegalMandate
@@ -171,8 +171,8 @@ class ConstraintFilter(StrictFilterSet):
 class EngagementFilter(StrictFilterSet):
     partner = IdFilter(field_name="partner_id")
     activity = django_filters.CharFilter(field_name="activity_type__code")
-    starts_after = django_filters.DateFilter(field_name="starts_on", lookup_expr="gte")
-    starts_before = django_filters.DateFilter(field_name="starts_on", lookup_expr="lt")
+    starts_after = BoundedDateFilter(field_name="starts_on", lookup_expr="gte")
+    starts_before = BoundedDateFilter(field_name="starts_on", lookup_expr="lt")
 
     class Meta:
         model = Engagement

@@ -24,6 +24,8 @@ from agreements.selectors import (
     partners_visible_to,
     users_with_role,
 )
+from config.bounds import DATE_VALIDATORS
+from config.forms import accord_formfield
 from config.roles import AnyUser, Role, is_administrator
 
 
@@ -31,6 +33,7 @@ class PartnerForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
+        formfield_callback = accord_formfield
         model = Partner
         fields = [
             "name",
@@ -86,6 +89,7 @@ class AgreementForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
+        formfield_callback = accord_formfield
         model = Agreement
         fields = [
             "reference",
@@ -136,6 +140,7 @@ class AgreementForm(forms.ModelForm):
 
 class PartyForm(forms.ModelForm):
     class Meta:
+        formfield_callback = accord_formfield
         model = AgreementParty
         fields = ["partner", "role", "signed_on", "in_force_on", "withdrawn_on", "reservations"]
         widgets = {
@@ -162,7 +167,7 @@ class TransitionForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    reviewed_on = forms.DateField(widget=_DateInput())
+    reviewed_on = forms.DateField(widget=_DateInput(), validators=DATE_VALIDATORS)
     outcome = forms.ChoiceField(choices=AgreementReview.Outcome.choices)
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -179,6 +184,7 @@ class MandateForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
+        formfield_callback = accord_formfield
         model = LegalMandate
         fields = MANDATE_EDIT_FIELDS
         widgets = {
@@ -217,6 +223,7 @@ class ConstraintForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
+        formfield_callback = accord_formfield
         model = SovereigntyConstraint
         fields = [
             "category",
@@ -250,6 +257,7 @@ class EngagementForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
+        formfield_callback = accord_formfield
         model = Engagement
         fields = ["activity_type", "title", "starts_on", "ends_on", "location", "notes"]
         widgets = {
@@ -268,8 +276,8 @@ class EngagementForm(forms.ModelForm):
 class ClearanceForm(forms.Form):
     partner = forms.ModelChoiceField(queryset=Partner.objects.none())
     activity_type = forms.ModelChoiceField(queryset=ActivityType.objects.none())
-    starts_on = forms.DateField(widget=_DateInput())
-    ends_on = forms.DateField(widget=_DateInput())
+    starts_on = forms.DateField(widget=_DateInput(), validators=DATE_VALIDATORS)
+    ends_on = forms.DateField(widget=_DateInput(), validators=DATE_VALIDATORS)
 
     def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

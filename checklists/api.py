@@ -33,12 +33,13 @@ from checklists.selectors import (
     portfolio_area_scores,
     response_rows,
 )
-from config.api import HistoryMixin, api_url, attachments_action
+from config.api import AccordModelSerializer, HistoryMixin, api_url, attachments_action
+from config.bounds import DATE_VALIDATORS
 from config.permissions import IsAdministratorOrReadOnly
 from config.uploads import STORED_FILE_FIELDS, serve_file
 
 
-class ItemSerializer(serializers.ModelSerializer):
+class ItemSerializer(AccordModelSerializer):
     class Meta:
         model = ChecklistItem
         fields = [
@@ -52,7 +53,7 @@ class ItemSerializer(serializers.ModelSerializer):
         ]
 
 
-class TemplateSerializer(serializers.ModelSerializer):
+class TemplateSerializer(AccordModelSerializer):
     item_count = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -117,7 +118,7 @@ class TemplateViewSet(
         return Response(ItemSerializer(template.items.all(), many=True).data)
 
 
-class AssessmentSerializer(serializers.ModelSerializer):
+class AssessmentSerializer(AccordModelSerializer):
     partner_name = serializers.CharField(source="partner.name", read_only=True)
     template_title = serializers.CharField(source="template.title", read_only=True)
     template_version = serializers.IntegerField(source="template.version", read_only=True)
@@ -145,7 +146,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AssessmentInputSerializer(serializers.ModelSerializer):
+class AssessmentInputSerializer(AccordModelSerializer):
     partner = VisiblePartnerField()
     agreement = VisibleAgreementField(required=False, allow_null=True)
 
@@ -154,7 +155,7 @@ class AssessmentInputSerializer(serializers.ModelSerializer):
         fields = ["partner", "template", "kind", "agreement", "assessor", "due_on"]
 
 
-class EvidenceFileSerializer(serializers.ModelSerializer):
+class EvidenceFileSerializer(AccordModelSerializer):
     code = serializers.CharField(source="response.item.code", read_only=True)
     uploaded_by = serializers.CharField(source="uploaded_by.username", default=None)
     download_url = serializers.SerializerMethodField()
@@ -186,7 +187,7 @@ class EvidenceUploadSerializer(serializers.Serializer):
     )
 
 
-class ResponseSerializer(serializers.ModelSerializer):
+class ResponseSerializer(AccordModelSerializer):
     code = serializers.CharField(source="item.code", read_only=True)
     area = serializers.CharField(source="item.area", read_only=True)
     requirement = serializers.CharField(source="item.requirement", read_only=True)
@@ -231,7 +232,9 @@ class ResponseChangeSerializer(serializers.Serializer):
         help_text="The user responsible for the item (an Accord user's id); null clears it.",
     )
     remediation_plan = serializers.CharField(required=False, allow_blank=True)
-    remediation_due_on = serializers.DateField(required=False, allow_null=True)
+    remediation_due_on = serializers.DateField(
+        required=False, allow_null=True, validators=DATE_VALIDATORS
+    )
 
 
 class UpgradeSerializer(serializers.Serializer):

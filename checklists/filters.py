@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters
 
 from checklists.models import Assessment
-from config.filters import IdFilter, StrictFilterSet
+from config.filters import BoundedDateFilter, IdFilter, StrictFilterSet
 
 
 class AssessmentFilter(StrictFilterSet):
@@ -17,7 +17,7 @@ class AssessmentFilter(StrictFilterSet):
     urn = django_filters.CharFilter(field_name="template__urn", help_text="Any version of it.")
     status = django_filters.MultipleChoiceFilter(choices=Assessment.Status.choices, distinct=False)
     kind = django_filters.ChoiceFilter(choices=Assessment.Kind.choices)
-    due_before = django_filters.DateFilter(
+    due_before = BoundedDateFilter(
         field_name="due_on", lookup_expr="lt", help_text="Due before this date (YYYY-MM-DD)."
     )
 

@@ -6,10 +6,13 @@ from django import forms
 
 from agreements.selectors import accord_people
 from checklists.models import Assessment, ChecklistTemplate, ItemResponse
+from config.bounds import DATE_VALIDATORS
+from config.forms import accord_formfield
 
 
 class AssessmentForm(forms.ModelForm):
     class Meta:
+        formfield_callback = accord_formfield
         model = Assessment
         fields = ["template", "kind", "due_on"]
         widgets = {"due_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
@@ -26,7 +29,7 @@ class ResponseForm(forms.Form):
     evidence_link = forms.URLField(required=False, assume_scheme="https")
     owner = forms.ModelChoiceField(queryset=accord_people(), required=False)
     remediation_plan = forms.CharField(required=False)
-    remediation_due_on = forms.DateField(required=False)
+    remediation_due_on = forms.DateField(required=False, validators=DATE_VALIDATORS)
 
     def changes(self) -> dict[str, Any]:
         """Only the fields the request carried, so saving a result never blanks evidence."""

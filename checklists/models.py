@@ -10,6 +10,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from checklists.exceptions import ChecklistsError
+from config.bounds import DATE_VALIDATORS
 from config.versioning import VersionedModel
 
 
@@ -52,7 +53,7 @@ class ChecklistTemplate(_Immutable):
     version = models.PositiveIntegerField()
     title = models.CharField(max_length=200)
     provider = models.CharField(max_length=200)
-    published_on = models.DateField(null=True, blank=True)
+    published_on = models.DateField(null=True, blank=True, validators=DATE_VALIDATORS)
     description = models.TextField(blank=True)
     content_sha256 = models.CharField(
         max_length=64, help_text="Fingerprint of the template's content as loaded."
@@ -127,7 +128,7 @@ class Assessment(VersionedModel):
         blank=True,
         related_name="assessments",
     )
-    due_on = models.DateField(null=True, blank=True)
+    due_on = models.DateField(null=True, blank=True, validators=DATE_VALIDATORS)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     previous = models.ForeignKey(
         "self",
@@ -182,7 +183,7 @@ class ItemResponse(VersionedModel):
         related_name="+",
     )
     remediation_plan = models.TextField(blank=True)
-    remediation_due_on = models.DateField(null=True, blank=True)
+    remediation_due_on = models.DateField(null=True, blank=True, validators=DATE_VALIDATORS)
     history = HistoricalRecords()
 
     class Meta:

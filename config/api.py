@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.openapi import AutoSchema
@@ -18,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from config.errors import DomainError, StaleVersionError
+from config.forms import WHOLE_NUMBER
 from config.history import history_entries
 
 
@@ -61,6 +63,37 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         # Every error body is an object, so clients can read it one way.
         response.data = {"non_field_errors": response.data}
     return response
+
+
+class WholeNumberField(serializers.IntegerField):
+    """A whole number as a JSON number or in ASCII digits; "٣" or "²" are refused, as in the
+    forms and the import (Python's int() would take the first)."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, str) and not WHOLE_NUMBER.fullmatch(data):
+            self.fail("invalid")
+        if isinstance(data, float) and not data.is_integer():
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class AccordModelSerializer(serializers.ModelSerializer):
+    """The model serializer every Accord endpoint uses: whole numbers read strictly."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        **{
+            field_class: WholeNumberField
+            for field_class in (
+                models.IntegerField,
+                models.SmallIntegerField,
+                models.BigIntegerField,
+                models.PositiveIntegerField,
+                models.PositiveSmallIntegerField,
+                models.PositiveBigIntegerField,
+            )
+        },
+    }
 
 
 class VersionedUpdateSerializerMixin(serializers.Serializer):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import django_filters
 from django import forms
 
+from config.bounds import DATE_VALIDATORS
+
 
 class StrictFilterSet(django_filters.FilterSet):
     """A parameter given with an empty value is an error, not "no filter": leave it out."""
@@ -51,3 +53,11 @@ class _StrictBooleanField(forms.NullBooleanField):
 
 class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = _StrictBooleanField
+
+
+class BoundedDateFilter(django_filters.DateFilter):
+    """A date parameter (YYYY-MM-DD) within the dates Accord accepts anywhere."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("validators", DATE_VALIDATORS)
+        super().__init__(*args, **kwargs)

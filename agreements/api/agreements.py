@@ -33,13 +33,20 @@ from agreements.models import (
 )
 from agreements.selectors import agreement_for_user, agreement_list, agreements_visible_to
 from agreements.selectors.agreements import can_review_agreement
-from config.api import RecordViewSet, api_url, attachments_action, crud_schema, take_version
+from config.api import (
+    AccordModelSerializer,
+    RecordViewSet,
+    api_url,
+    attachments_action,
+    crud_schema,
+    take_version,
+)
 from config.uploads import STORED_FILE_FIELDS, serve_file
 
 User = get_user_model()
 
 
-class PartySerializer(serializers.ModelSerializer):
+class PartySerializer(AccordModelSerializer):
     partner_name = serializers.CharField(source="partner.name", read_only=True)
 
     class Meta:
@@ -58,7 +65,7 @@ class PartySerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "partner", "partner_name", "version"]
 
 
-class PartyInputSerializer(serializers.ModelSerializer):
+class PartyInputSerializer(AccordModelSerializer):
     partner = VisiblePartnerField()
 
     class Meta:
@@ -67,7 +74,7 @@ class PartyInputSerializer(serializers.ModelSerializer):
         validators: list[Any] = []
 
 
-class PartyUpdateSerializer(serializers.ModelSerializer):
+class PartyUpdateSerializer(AccordModelSerializer):
     version = serializers.IntegerField(min_value=1)
 
     class Meta:
@@ -81,7 +88,7 @@ class _PersonSerializer(serializers.Serializer):
     name = serializers.CharField(source="get_full_name")
 
 
-class AgreementSerializer(serializers.ModelSerializer):
+class AgreementSerializer(AccordModelSerializer):
     """An agreement as read, with its parties and the dates derived from its terms."""
 
     activity_types = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
@@ -126,7 +133,7 @@ class AgreementSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AgreementInputSerializer(serializers.ModelSerializer):
+class AgreementInputSerializer(AccordModelSerializer):
     activity_types = serializers.ListField(
         child=ActivityCodeField(), required=False, help_text="Activity type codes."
     )
@@ -175,7 +182,7 @@ class TransitionInputSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class TransitionSerializer(serializers.ModelSerializer):
+class TransitionSerializer(AccordModelSerializer):
     by = serializers.CharField(source="by.username", default=None, allow_null=True)
 
     class Meta:
@@ -183,7 +190,7 @@ class TransitionSerializer(serializers.ModelSerializer):
         fields = ["from_status", "to_status", "at", "by", "note"]
 
 
-class ReviewSerializer(serializers.ModelSerializer):
+class ReviewSerializer(AccordModelSerializer):
     reviewer = serializers.CharField(source="reviewer.username", read_only=True, default=None)
 
     class Meta:
@@ -192,7 +199,7 @@ class ReviewSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "reviewer", "created_at"]
 
 
-class DocumentSerializer(serializers.ModelSerializer):
+class DocumentSerializer(AccordModelSerializer):
     uploaded_by = serializers.CharField(source="uploaded_by.username", default=None)
     download_url = serializers.SerializerMethodField()
 

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from agreements.models import AgreementImport
 from agreements.services.imports import agreement_import_start
+from config.api import AccordModelSerializer
 from config.roles import is_administrator
 
 
@@ -24,7 +25,7 @@ class IsAdministrator(permissions.BasePermission):
         return is_administrator(request.user)
 
 
-class ImportSerializer(serializers.ModelSerializer):
+class ImportSerializer(AccordModelSerializer):
     created_by = serializers.CharField(source="created_by.username", read_only=True)
 
     class Meta:

@@ -39,12 +39,13 @@ from agreements.selectors import (
     mandates_visible_to,
 )
 from agreements.selectors.clearance import Clearance
-from config.api import RecordViewSet, crud_schema
+from config.api import AccordModelSerializer, RecordViewSet, crud_schema
+from config.bounds import DATE_VALIDATORS, parse_day
 
 # --- mandates --------------------------------------------------------------------------------
 
 
-class LegalReviewSerializer(serializers.ModelSerializer):
+class LegalReviewSerializer(AccordModelSerializer):
     reviewer = serializers.CharField(source="reviewer.username", read_only=True)
 
     class Meta:
@@ -73,7 +74,7 @@ class LegalReviewInputSerializer(serializers.Serializer):
     )
 
 
-class MandateSerializer(serializers.ModelSerializer):
+class MandateSerializer(AccordModelSerializer):
     activity_types = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     partners = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     latest_decision = serializers.SerializerMethodField()
@@ -109,7 +110,7 @@ class MandateSerializer(serializers.ModelSerializer):
         return LegalReviewSerializer(reviews[0]).data if reviews else None
 
 
-class MandateInputSerializer(serializers.ModelSerializer):
+class MandateInputSerializer(AccordModelSerializer):
     activity_types = serializers.ListField(
         child=ActivityCodeField(), help_text="Activity type codes."
     )
@@ -191,7 +192,7 @@ class MandateViewSet(RecordViewSet):
 # --- constraints and engagements -------------------------------------------------------------
 
 
-class ConstraintSerializer(serializers.ModelSerializer):
+class ConstraintSerializer(AccordModelSerializer):
     activity_types = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     partner_name = serializers.CharField(source="partner.name", read_only=True)
     category_label = serializers.CharField(source="get_category_display", read_only=True)
@@ -218,7 +219,7 @@ class ConstraintSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ConstraintInputSerializer(serializers.ModelSerializer):
+class ConstraintInputSerializer(AccordModelSerializer):
     partner = VisiblePartnerField()
     agreement = VisibleAgreementField(required=False, allow_null=True)
     activity_types = serializers.ListField(
@@ -302,7 +303,7 @@ class ClearanceSerializer(serializers.Serializer):
     findings = FindingSerializer(many=True)
 
 
-class EngagementSerializer(serializers.ModelSerializer):
+class EngagementSerializer(AccordModelSerializer):
     activity_type = serializers.SlugRelatedField(slug_field="code", read_only=True)
     partner_name = serializers.CharField(source="partner.name", read_only=True)
 
@@ -323,7 +324,7 @@ class EngagementSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class EngagementInputSerializer(serializers.ModelSerializer):
+class EngagementInputSerializer(AccordModelSerializer):
     partner = VisiblePartnerField()
     activity_type = ActivityCodeField()
 
@@ -385,8 +386,8 @@ class EngagementViewSet(RecordViewSet):
 class ClearanceRequestSerializer(serializers.Serializer):
     partner = VisiblePartnerField()
     activity_type = ActivityCodeField()
-    starts_on = serializers.DateField()
-    ends_on = serializers.DateField()
+    starts_on = serializers.DateField(validators=DATE_VALIDATORS)
+    ends_on = serializers.DateField(validators=DATE_VALIDATORS)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["ends_on"] < attrs["starts_on"]:
@@ -431,12 +432,7 @@ class CoverageView(APIView):
     )
     def get(self, request: Request) -> Response:
         raw = request.query_params.get("on")
-        on = timezone.localdate()
-        if raw is not None:
-            try:
-                on = date.fromisoformat(raw)
-            except ValueError:
-                raise serializers.ValidationError({"on": ["Use a date as YYYY-MM-DD."]}) from None
+        on = timezone.localdate() if raw is None else parse_day(raw, field="on")
         coverage = coverage_matrix(user=request.user, on=on, today=timezone.localdate())
         names = {p.pk: p.name for p in coverage.partners}
         codes = {a.pk: a.code for a in coverage.activity_types}

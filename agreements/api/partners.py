@@ -16,13 +16,13 @@ from agreements.selectors import (
     partner_for_user,
     partner_list,
 )
-from config.api import HistoryEntrySerializer, RecordViewSet, crud_schema
+from config.api import AccordModelSerializer, HistoryEntrySerializer, RecordViewSet, crud_schema
 from config.permissions import IsAdministratorOrReadOnly
 
 User = get_user_model()
 
 
-class UserSummarySerializer(serializers.ModelSerializer):
+class UserSummarySerializer(AccordModelSerializer):
     name = serializers.SerializerMethodField()
 
     class Meta:
@@ -33,7 +33,7 @@ class UserSummarySerializer(serializers.ModelSerializer):
         return user.get_full_name() or user.get_username()
 
 
-class PartnerSerializer(serializers.ModelSerializer):
+class PartnerSerializer(AccordModelSerializer):
     """A partner as read."""
 
     country_name = serializers.CharField(read_only=True, allow_null=True)
@@ -69,7 +69,7 @@ class _LiaisonOfficerField(serializers.PrimaryKeyRelatedField):
         return User.objects.filter(is_active=True)
 
 
-class PartnerInputSerializer(serializers.ModelSerializer):
+class PartnerInputSerializer(AccordModelSerializer):
     """A partner as written. Model rules (country code, parent, unique name) run in the service."""
 
     parent = VisiblePartnerField(required=False, allow_null=True)
@@ -142,14 +142,14 @@ class PartnerViewSet(RecordViewSet):
         return services.partner_update(partner=record, **changes)
 
 
-class ActivityTypeSerializer(serializers.ModelSerializer):
+class ActivityTypeSerializer(AccordModelSerializer):
     class Meta:
         model = ActivityType
         fields = ["id", "code", "name", "description", "is_active", "version"]
         read_only_fields = ["id", "version"]
 
 
-class ActivityTypeUpdateSerializer(serializers.ModelSerializer):
+class ActivityTypeUpdateSerializer(AccordModelSerializer):
     version = serializers.IntegerField(
         min_value=1, help_text="The version this change is based on. A stale one answers 409."
     )

@@ -11,6 +11,12 @@ from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
 from agreements.models.partners import ActivityType, Partner
+from config.bounds import (
+    DATE_VALIDATORS,
+    INTERVAL_MONTHS_VALIDATORS,
+    NOTICE_DAYS_VALIDATORS,
+    stored_value_problems,
+)
 from config.dates import add_months, minus_days
 from config.db import FieldUniqueConstraint
 from config.versioning import VersionedModel
@@ -86,16 +92,25 @@ class Agreement(VersionedModel):
         related_name="superseded_by",
         help_text="The agreement this one replaces.",
     )
-    signed_on = models.DateField(null=True, blank=True)
-    effective_on = models.DateField(null=True, blank=True)
-    expires_on = models.DateField(null=True, blank=True, help_text="Empty: indefinite.")
-    auto_renews = models.BooleanField(default=False)
-    renewal_term_months = models.PositiveSmallIntegerField(null=True, blank=True)
-    notice_period_days = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Notice needed to terminate or not renew."
+    signed_on = models.DateField(null=True, blank=True, validators=DATE_VALIDATORS)
+    effective_on = models.DateField(null=True, blank=True, validators=DATE_VALIDATORS)
+    expires_on = models.DateField(
+        null=True, blank=True, validators=DATE_VALIDATORS, help_text="Empty: indefinite."
     )
-    review_interval_months = models.PositiveSmallIntegerField(null=True, blank=True)
-    last_reviewed_on = models.DateField(null=True, blank=True)
+    auto_renews = models.BooleanField(default=False)
+    renewal_term_months = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=INTERVAL_MONTHS_VALIDATORS
+    )
+    notice_period_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=NOTICE_DAYS_VALIDATORS,
+        help_text="Notice needed to terminate or not renew.",
+    )
+    review_interval_months = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=INTERVAL_MONTHS_VALIDATORS
+    )
+    last_reviewed_on = models.DateField(null=True, blank=True, validators=DATE_VALIDATORS)
     # Derived, stored and indexed because reminders and reports query them.
     notice_deadline = models.DateField(
         null=True, blank=True, editable=False, help_text="Last day to give notice."
@@ -149,6 +164,22 @@ class Agreement(VersionedModel):
             else None
         )
 
+    def date_problems(self) -> list[str]:
+        """Stored values no derived date can come from (legacy data), for the page to flag."""
+        problems = stored_value_problems(self)
+        if self.expires_on and self.notice_period_days is not None and not self.notice_deadline:
+            problems.append(
+                "The last day to give notice cannot be worked out from the expiry date and the "
+                "notice period: correct them."
+            )
+        base = self.last_reviewed_on or self.effective_on or self.signed_on
+        if base and self.review_interval_months and not self.next_review_on:
+            problems.append(
+                "The next review cannot be worked out from these dates and the review "
+                "interval: correct them."
+            )
+        return problems
+
     def clean(self) -> None:
         errors: dict[str, list[str]] = {}
 
@@ -174,10 +205,6 @@ class Agreement(VersionedModel):
                 fail("renewal_term_months", "An agreement that renews needs a renewal term.")
             if not self.expires_on:
                 fail("expires_on", "An agreement that renews needs an expiry date to renew at.")
-        if self.renewal_term_months == 0:
-            fail("renewal_term_months", "A renewal term is at least one month.")
-        if self.review_interval_months == 0:
-            fail("review_interval_months", "A review interval is at least one month.")
         if self.parent_id and not self.relation_to_parent:
             fail("relation_to_parent", "Say how this agreement relates to its parent.")
         if self.relation_to_parent and not self.parent_id:
@@ -219,11 +246,14 @@ class AgreementParty(VersionedModel):
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="parties")
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="agreement_parties")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.PARTY)
-    signed_on = models.DateField(null=True, blank=True)
+    signed_on = models.DateField(null=True, blank=True, validators=DATE_VALIDATORS)
     in_force_on = models.DateField(
-        null=True, blank=True, help_text="When the agreement entered into force for this party."
+        null=True,
+        blank=True,
+        validators=DATE_VALIDATORS,
+        help_text="When the agreement entered into force for this party.",
     )
-    withdrawn_on = models.DateField(null=True, blank=True)
+    withdrawn_on = models.DateField(null=True, blank=True, validators=DATE_VALIDATORS)
     reservations = models.TextField(blank=True, help_text="Reservations and declarations.")
     history = HistoricalRecords()
 
@@ -328,7 +358,7 @@ class AgreementReview(models.Model):
         TERMINATE = "terminate", "Terminate"
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="reviews")
-    reviewed_on = models.DateField()
+    reviewed_on = models.DateField(validators=DATE_VALIDATORS)
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

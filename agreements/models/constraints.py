@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 from agreements.models.agreements import Agreement
 from agreements.models.partners import ActivityType, Partner
 from agreements.vocabulary import CONSTRAINT_CATEGORIES
+from config.bounds import CONSENT_LEAD_DAYS_VALIDATORS, DATE_VALIDATORS
 from config.versioning import VersionedModel
 
 
@@ -24,7 +25,10 @@ class SovereigntyConstraint(VersionedModel):
     category = models.CharField(max_length=60, choices=CONSTRAINT_CATEGORIES)
     effect = models.CharField(max_length=20, choices=Effect.choices)
     consent_lead_days = models.PositiveIntegerField(
-        null=True, blank=True, help_text="For consent: days needed between request and activity."
+        null=True,
+        blank=True,
+        validators=CONSENT_LEAD_DAYS_VALIDATORS,
+        help_text="For consent: days needed between request and activity.",
     )
     activity_types = models.ManyToManyField(
         ActivityType,
@@ -38,8 +42,8 @@ class SovereigntyConstraint(VersionedModel):
         Agreement, on_delete=models.SET_NULL, null=True, blank=True, related_name="constraints"
     )
     clause = models.CharField(max_length=60, blank=True, help_text="e.g. art. 16(2)")
-    valid_from = models.DateField(null=True, blank=True)
-    valid_until = models.DateField(null=True, blank=True)
+    valid_from = models.DateField(null=True, blank=True, validators=DATE_VALIDATORS)
+    valid_until = models.DateField(null=True, blank=True, validators=DATE_VALIDATORS)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords(m2m_fields=[activity_types])
@@ -73,8 +77,8 @@ class Engagement(VersionedModel):
         ActivityType, on_delete=models.PROTECT, related_name="engagements"
     )
     title = models.CharField(max_length=200)
-    starts_on = models.DateField()
-    ends_on = models.DateField()
+    starts_on = models.DateField(validators=DATE_VALIDATORS)
+    ends_on = models.DateField(validators=DATE_VALIDATORS)
     location = models.CharField(max_length=200, blank=True)
     notes = models.TextField(blank=True)
     created_by = models.ForeignKey(

@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from agreements.models.agreements import Agreement
 from agreements.models.partners import ActivityType, Partner
+from config.bounds import DATE_VALIDATORS, INTERVAL_MONTHS_VALIDATORS, stored_value_problems
 from config.dates import add_months
 from config.errors import DomainError
 from config.versioning import VersionedModel
@@ -65,9 +66,13 @@ class LegalMandate(VersionedModel):
     applies_to_all_partners = models.BooleanField(default=False)
     partners = models.ManyToManyField(Partner, blank=True, related_name="mandates")
     geographic_scope = models.TextField(blank=True)
-    valid_from = models.DateField()
-    valid_until = models.DateField(null=True, blank=True, help_text="Empty: no end date.")
-    review_interval_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    valid_from = models.DateField(validators=DATE_VALIDATORS)
+    valid_until = models.DateField(
+        null=True, blank=True, validators=DATE_VALIDATORS, help_text="Empty: no end date."
+    )
+    review_interval_months = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=INTERVAL_MONTHS_VALIDATORS
+    )
     next_review_on = models.DateField(null=True, blank=True, editable=False, db_index=True)
     status = models.CharField(
         max_length=32, choices=Status.choices, default=Status.PENDING_REVIEW, editable=False
@@ -93,12 +98,20 @@ class LegalMandate(VersionedModel):
     def is_approved(self) -> bool:
         return self.status in self.APPROVED_STATUSES
 
+    def date_problems(self) -> list[str]:
+        """Stored values no derived date can come from (legacy data), for the page to flag."""
+        problems = stored_value_problems(self)
+        if self.review_interval_months and not self.next_review_on:
+            problems.append(
+                "The next review cannot be worked out from these dates and the review "
+                "interval: correct them."
+            )
+        return problems
+
     def clean(self) -> None:
         errors: dict[str, list[str]] = {}
         if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
             errors["valid_until"] = ["A mandate cannot end before it starts."]
-        if self.review_interval_months == 0:
-            errors["review_interval_months"] = ["A review interval is at least one month."]
         if errors:
             raise ValidationError(errors)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 from functools import cached_property, partial
 from typing import Any, NamedTuple
@@ -27,6 +27,7 @@ from agreements.models import (
 )
 from agreements.selectors.agreements import parties_in_force
 from agreements.selectors.partners import partners_visible_to
+from config.dates import minus_days
 from config.roles import AnyUser, reads_everything
 
 
@@ -338,7 +339,20 @@ def _judge(
         if c.effect == SovereigntyConstraint.Effect.PROHIBITED:
             findings.append(Finding("constraint", Effect.BLOCKS, label, c.description, c.id))
         elif c.effect == SovereigntyConstraint.Effect.REQUIRES_CONSENT:
-            request_by = starts_on - timedelta(days=c.consent_lead_days or 0)
+            request_by = minus_days(starts_on, c.consent_lead_days or 0)
+            if request_by is None:
+                # A stored lead time from before the bounds: say so instead of failing.
+                findings.append(
+                    Finding(
+                        "constraint",
+                        Effect.CONDITION,
+                        label,
+                        f"Consent needed, but the lead time of {c.consent_lead_days:,} days "
+                        "cannot be right: correct the constraint. " + c.description,
+                        c.id,
+                    )
+                )
+                continue
             late = " — that date has passed" if request_by < today else ""
             findings.append(
                 Finding(

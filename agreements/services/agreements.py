@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,12 +28,14 @@ from agreements.models import (
 from agreements.selectors.agreements import agreements_visible_to, can_edit_agreement
 from agreements.selectors.partners import partners_visible_to
 from agreements.validators import validate_language_code
+from config.bounds import date_in_range
 from config.dates import add_months
 from config.roles import Role, has_role, is_administrator
 from config.uploads import check_upload
 from config.versioning import versioned_update
 
 S = Agreement.Status
+logger = logging.getLogger(__name__)
 
 AGREEMENT_FIELDS = frozenset(
     {
@@ -430,9 +433,14 @@ def _renew(agreement: Agreement, *, as_of: date) -> bool:
     if locked.expires_on is None or locked.expires_on >= as_of:
         return False  # renewed meanwhile
     old = locked.expires_on
-    new = old
-    while new < as_of:
-        new = add_months(new, locked.renewal_term_months)
+    new: date | None = old
+    term = locked.renewal_term_months or 0
+    while term > 0 and new is not None and new < as_of:
+        new = add_months(new, term)
+    if new is None or new == old or not date_in_range(new):
+        # Only a stored value from before the bounds gets here; leave it for a person.
+        logger.error("Cannot renew %s: renewal term %r months", locked.reference, term)
+        return False
     locked.expires_on = new
     locked._change_reason = (
         f"Renewed automatically for {locked.renewal_term_months} months: "

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,6 +22,7 @@ from agreements.selectors import (
     partner_for_user,
 )
 from agreements.selectors.clearance import VERDICT_LABELS
+from config.bounds import parse_day
 from config.history import history_entries
 from config.views import role_required, run_service
 
@@ -156,9 +157,9 @@ def coverage_page(request: HttpRequest) -> HttpResponse:
     error = None
     if request.GET.get("on"):
         try:
-            on = date.fromisoformat(request.GET["on"])
-        except ValueError:
-            error = "Use a date as YYYY-MM-DD."
+            on = parse_day(request.GET["on"], field="on")
+        except ValidationError as problem:
+            error = " ".join(problem.messages)
     coverage = coverage_matrix(user=request.user, on=on, today=timezone.localdate())
     rows = [(partner, coverage.row(partner)) for partner in coverage.partners]
     return render(
