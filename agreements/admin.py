@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from agreements import services
 from agreements.models import (
     ActivityType,
     Agreement,
@@ -18,6 +19,7 @@ from agreements.models import (
     SovereigntyConstraint,
 )
 from agreements.selectors import liaison_officer_candidates
+from config.admin import ServiceAdmin
 
 
 class VersionedAdminForm(forms.ModelForm):
@@ -87,7 +89,10 @@ class AgencyInline(admin.TabularInline):
 
 
 @admin.register(Partner)
-class PartnerAdmin(SimpleHistoryAdmin):
+class PartnerAdmin(ServiceAdmin, SimpleHistoryAdmin):
+    create_service = services.partner_create
+    update_service = services.partner_update
+    record_argument = "partner"
     form = PartnerAdminForm
     list_display = ["name", "short_name", "kind", "country_code", "region", "status"]
     list_filter = ["kind", "region", "status"]
@@ -104,7 +109,10 @@ class ActivityTypeAdminForm(VersionedAdminForm):
 
 
 @admin.register(ActivityType)
-class ActivityTypeAdmin(SimpleHistoryAdmin):
+class ActivityTypeAdmin(ServiceAdmin, SimpleHistoryAdmin):
+    create_service = services.activity_type_create
+    update_service = services.activity_type_update
+    record_argument = "activity_type"
     form = ActivityTypeAdminForm
     list_display = ["name", "code", "is_active"]
     list_filter = ["is_active"]
@@ -117,14 +125,27 @@ def _versioned_form(model_class: type, field_names: list[str]) -> type[Versioned
 
 
 class PartyInline(admin.TabularInline):
+    """Shown, not edited: parties are added, changed and removed on the agreement's page or
+    through the API, where their rules and history live."""
+
     model = AgreementParty
     fields = ["partner", "role", "signed_on", "in_force_on", "withdrawn_on", "reservations"]
-    autocomplete_fields = ["partner"]
+    readonly_fields = fields
     extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Agreement)
-class AgreementAdmin(SimpleHistoryAdmin):
+class AgreementAdmin(ServiceAdmin, SimpleHistoryAdmin):
+    create_service = services.agreement_create
+    update_service = services.agreement_update
+    record_argument = "agreement"
     form = _versioned_form(
         Agreement,
         [
@@ -156,9 +177,15 @@ class AgreementAdmin(SimpleHistoryAdmin):
     filter_horizontal = ["activity_types"]
     inlines = [PartyInline]
 
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False  # a legal record is ended through its lifecycle, never erased
+
 
 @admin.register(LegalMandate)
-class LegalMandateAdmin(SimpleHistoryAdmin):
+class LegalMandateAdmin(ServiceAdmin, SimpleHistoryAdmin):
+    create_service = services.mandate_create
+    update_service = services.mandate_update
+    record_argument = "mandate"
     form = _versioned_form(
         LegalMandate,
         [
@@ -184,6 +211,9 @@ class LegalMandateAdmin(SimpleHistoryAdmin):
     filter_horizontal = ["activity_types", "partners"]
     autocomplete_fields = ["agreement"]
 
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False  # a legal record is ended through its lifecycle, never erased
+
 
 @admin.register(LegalReview)
 class LegalReviewAdmin(admin.ModelAdmin):
@@ -203,7 +233,10 @@ class LegalReviewAdmin(admin.ModelAdmin):
 
 
 @admin.register(SovereigntyConstraint)
-class SovereigntyConstraintAdmin(SimpleHistoryAdmin):
+class SovereigntyConstraintAdmin(ServiceAdmin, SimpleHistoryAdmin):
+    create_service = services.constraint_create
+    update_service = services.constraint_update
+    record_argument = "constraint"
     form = _versioned_form(
         SovereigntyConstraint,
         [
@@ -227,7 +260,10 @@ class SovereigntyConstraintAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Engagement)
-class EngagementAdmin(SimpleHistoryAdmin):
+class EngagementAdmin(ServiceAdmin, SimpleHistoryAdmin):
+    create_service = services.engagement_create
+    update_service = services.engagement_update
+    record_argument = "engagement"
     form = _versioned_form(
         Engagement,
         [
@@ -247,5 +283,13 @@ class EngagementAdmin(SimpleHistoryAdmin):
 
 @admin.register(AgreementImport)
 class AgreementImportAdmin(admin.ModelAdmin):
+    """Imports are started on the import page or through the API; here they are read."""
+
     list_display = ["original_name", "dry_run", "status", "created_by", "created_at"]
     readonly_fields = ["report", "error", "status", "started_at", "finished_at"]
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return request.method in {"GET", "HEAD"} and super().has_change_permission(request, obj)

@@ -183,6 +183,7 @@ def load_demo_legal(*, today: date) -> dict[str, int]:
                 decision=entry["decision"],
                 opinion=entry["opinion"],
                 conditions=entry.get("conditions", ""),
+                version=mandate.version,
             )
         created["mandates"] += 1
 

@@ -17,7 +17,7 @@ from agreements.models import (
     Partner,
     SovereigntyConstraint,
 )
-from agreements.selectors.agreements import in_force_on
+from agreements.selectors.agreements import in_force_on, parties_in_force
 from config.filters import BoundedDateFilter, IdFilter, StrictBooleanFilter, StrictFilterSet
 from config.roles import Role
 
@@ -91,7 +91,11 @@ class AgreementFilter(StrictFilterSet):
         method="with_activity", help_text="Activity type code, e.g. maritime-interdiction."
     )
     in_force_on = BoundedDateFilter(
-        method="in_force", help_text="In force on this date (YYYY-MM-DD)."
+        method="in_force",
+        help_text=(
+            "In force on this date (YYYY-MM-DD); with `partner`, in force for that partner "
+            "(its own entry into force and withdrawal dates)."
+        ),
     )
     expires_before = BoundedDateFilter(
         field_name="expires_on", lookup_expr="lt", help_text="Expiring before this date."
@@ -124,7 +128,13 @@ class AgreementFilter(StrictFilterSet):
         )
 
     def in_force(self, queryset: QuerySet, name: str, value: date) -> QuerySet:
-        return queryset.filter(in_force_on(value))
+        partner = self.form.cleaned_data.get("partner")
+        if partner is None:
+            return queryset.filter(in_force_on(value))
+        # In force for that partner: its own entry into force and withdrawal count (a signatory
+        # that has not ratified is not bound), as in the clearance check.
+        bound = parties_in_force(on=value).filter(partner_id=partner).values("agreement_id")
+        return queryset.filter(pk__in=bound)
 
 
 class MandateFilter(StrictFilterSet):

@@ -13,7 +13,7 @@ from django.urls import URLPattern, path, reverse
 from checklists import services
 from checklists.exceptions import ChecklistsError
 from checklists.models import Assessment, ChecklistItem, ChecklistTemplate
-from config.roles import is_administrator
+from checklists.selectors import can_publish_templates
 
 
 class TemplateUploadForm(forms.Form):
@@ -75,12 +75,12 @@ class ChecklistTemplateAdmin(admin.ModelAdmin):
     def upload_view(self, request: HttpRequest) -> HttpResponse:
         """Publish a template version from a YAML file; every problem names the item and
         field, and nothing is written unless the whole template is valid."""
-        if not is_administrator(request.user):
+        if not can_publish_templates(request.user):
             raise PermissionDenied("Only administrators publish checklist templates.")
         form = TemplateUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             try:
-                result = services.template_upload(file=form.cleaned_data["file"])
+                result = services.template_upload(file=form.cleaned_data["file"], by=request.user)
             except ChecklistsError as refused:
                 form.add_error(None, refused.message)
                 for where, problems in refused.field_errors.items():
@@ -113,3 +113,14 @@ class AssessmentAdmin(admin.ModelAdmin):
     list_filter = ["status", "kind"]
     search_fields = ["partner__name"]
     readonly_fields = ["status", "submitted_at", "approved_at", "approved_by", "previous"]
+
+    # Assessments are created, answered, submitted and approved in Accord itself, where the
+    # rules and their history live; the admin shows them.
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return request.method in {"GET", "HEAD"} and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False

@@ -35,6 +35,7 @@ from checklists.selectors import (
 )
 from config.api import AccordModelSerializer, HistoryMixin, api_url, attachments_action
 from config.bounds import DATE_VALIDATORS
+from config.errors import StaleVersionError
 from config.permissions import IsAdministratorOrReadOnly
 from config.uploads import STORED_FILE_FIELDS, serve_file
 
@@ -104,7 +105,7 @@ class TemplateViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         upload = TemplateUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
-        result = services.template_upload(file=upload.validated_data["file"])
+        result = services.template_upload(file=upload.validated_data["file"], by=request.user)
         template = self.get_queryset().get(pk=result.template.pk)
         return Response(
             TemplateSerializer(template).data,
@@ -342,9 +343,17 @@ class AssessmentViewSet(
             changes = ResponseChangeSerializer(data=request.data, many=True)
             if not changes.is_valid():
                 raise serializers.ValidationError(_named_errors(request.data, changes.errors))
-            services.responses_update(
-                assessment=assessment, by=request.user, changes=changes.validated_data
-            )
+            try:
+                services.responses_update(
+                    assessment=assessment, by=request.user, changes=changes.validated_data
+                )
+            except StaleVersionError as stale:
+                if stale.record is not None:
+                    stale.current_representation = ResponseSerializer(
+                        response_rows(assessment).get(pk=stale.record.pk),
+                        context={"request": request},
+                    ).data
+                raise
         return Response(
             ResponseSerializer(
                 response_rows(assessment), many=True, context={"request": request}

@@ -24,7 +24,7 @@ from django.http import Http404
 
 from agreements.selectors import can_edit_partner, partners_visible_to
 from checklists.models import Area, Assessment, Criticality, EvidenceFile, ItemResponse
-from config.roles import AnyUser
+from config.roles import AnyUser, is_administrator
 
 R = ItemResponse.Result
 
@@ -246,3 +246,8 @@ def response_rows(assessment: Assessment) -> QuerySet[ItemResponse]:
             queryset=EvidenceFile.objects.select_related("uploaded_by"),
         )
     )
+
+
+def can_publish_templates(user: AnyUser) -> bool:
+    """The checklist library is shared reference data: administrators publish to it."""
+    return is_administrator(user)

@@ -40,9 +40,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             "code": "stale_version",
             "current_version": exc.current,
         }
-        current = context.get("current_representation")
+        # The stale record as it is now: set on the error by a door that knows which record
+        # of many was stale (a list of answers), otherwise the view's own record.
+        current = getattr(exc, "current_representation", None)
         view = context.get("view")
-        if view is not None and hasattr(view, "current_representation"):
+        if current is None and view is not None and hasattr(view, "current_representation"):
             current = view.current_representation()
         if current is not None:
             body["current"] = current

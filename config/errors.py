@@ -22,7 +22,17 @@ class DomainError(Exception):
 class StaleVersionError(DomainError):
     """An update was based on a version of the record that is no longer the current one."""
 
-    def __init__(self, *, instance_label: str, expected: int | None, current: int | None):
+    # What the API's 409 shows as `current`, when the door that caught it can say.
+    current_representation: dict[str, Any] | None = None
+
+    def __init__(
+        self,
+        *,
+        instance_label: str,
+        expected: int | None,
+        current: int | None,
+        record: Any = None,
+    ):
         super().__init__(
             f"{instance_label} was changed by someone else since you loaded it "
             f"(you edited version {expected}, the current version is {current}). "
@@ -30,3 +40,4 @@ class StaleVersionError(DomainError):
         )
         self.expected = expected
         self.current = current
+        self.record = record  # the stale record, when one of many was

@@ -176,6 +176,10 @@ if not DEBUG:
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
+# Reverting a record to an old version from the admin's history would write around the
+# services (and their rules); the history stays readable there.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 # --- REST API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

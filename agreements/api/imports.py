@@ -13,16 +13,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from agreements.models import AgreementImport
+from agreements.selectors.agreements import can_import_agreements
 from agreements.services.imports import agreement_import_start
 from config.api import AccordModelSerializer
-from config.roles import is_administrator
 
 
 class IsAdministrator(permissions.BasePermission):
     message = "Only administrators import agreement registers."
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        return is_administrator(request.user)
+        return can_import_agreements(request.user)
 
 
 class ImportSerializer(AccordModelSerializer):

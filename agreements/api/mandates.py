@@ -69,8 +69,10 @@ class LegalReviewInputSerializer(serializers.Serializer):
     conditions = serializers.CharField(required=False, allow_blank=True, default="")
     version = serializers.IntegerField(
         min_value=1,
-        required=False,
-        help_text="The mandate version you reviewed; a stale one answers 409.",
+        help_text=(
+            "The version of the mandate you read and decide on; if it changed since, the "
+            "answer is 409 with the mandate as it is now."
+        ),
     )
 
 

@@ -108,3 +108,8 @@ def parties_in_force(*, on: date) -> QuerySet[AgreementParty]:
         Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=on),
         agreement__status=Agreement.Status.IN_FORCE,
     )
+
+
+def can_import_agreements(user: AnyUser) -> bool:
+    """Importing a register writes across every portfolio: administrators only."""
+    return is_administrator(user)

@@ -99,3 +99,8 @@ def users_with_role(role: Role) -> QuerySet:
         .order_by("last_name", "first_name", "username")
         .distinct()
     )
+
+
+def can_edit_activity_types(user: AnyUser) -> bool:
+    """The activity vocabulary is reference data: administrators keep it."""
+    return is_administrator(user)

@@ -25,7 +25,11 @@ from agreements.models import (
     AgreementTransition,
     Partner,
 )
-from agreements.selectors.agreements import agreements_visible_to, can_edit_agreement
+from agreements.selectors.agreements import (
+    agreements_visible_to,
+    can_edit_agreement,
+    can_review_agreement,
+)
 from agreements.selectors.partners import partners_visible_to
 from agreements.validators import validate_language_code
 from config.bounds import date_in_range
@@ -120,6 +124,7 @@ def agreement_create(
     agreement.full_clean()
     party_rows = list(parties)
     _validate_new_parties(by=by, agreement=agreement, rows=party_rows)
+    _check_creator_keeps_sight(by=by, owner=fields.get("owner"), rows=party_rows)
     agreement._history_user = by
     agreement.save()
     agreement.activity_types.set(list(activity_types))
@@ -128,6 +133,35 @@ def agreement_create(
         party._history_user = by
         party.save()
     return agreement
+
+
+def _check_creator_keeps_sight(
+    *, by: AbstractBaseUser, owner: Any, rows: list[dict[str, Any]]
+) -> None:
+    """A liaison officer sees an agreement they own or one with a party in their portfolio;
+    one that would vanish from their sight on saving is refused before anything is written."""
+    if is_administrator(by) or getattr(owner, "pk", None) == by.pk:
+        return
+    portfolio = set(
+        Partner.liaison_officers.through.objects.filter(user_id=by.pk).values_list(
+            "partner_id", flat=True
+        )
+    )
+    if not any(row["partner"].pk in portfolio for row in rows):
+        raise ValidationError(
+            {
+                "owner": [
+                    "You could not open this agreement after saving it: own it yourself, or "
+                    "name a party from your portfolio."
+                ]
+            }
+        )
+
+
+def _require(allowed: bool, message: str) -> None:
+    """Every door consults the same predicate to show a control; the service enforces it."""
+    if not allowed:
+        raise PermissionDenied(message)
 
 
 def _validate_new_parties(
@@ -168,6 +202,7 @@ def agreement_update(
     unknown = set(changes) - AGREEMENT_FIELDS
     if unknown:
         raise TypeError(f"agreement_update() got unknown fields: {sorted(unknown)}")
+    _require(can_edit_agreement(by, agreement), "You may read this agreement but not change it.")
     if "owner" in changes or "legal_reviewer" in changes:
         _check_people(
             owner=changes.get("owner", agreement.owner),
@@ -187,6 +222,7 @@ def agreement_update(
 def agreement_party_add(
     *, agreement: Agreement, by: AbstractBaseUser, partner: Partner, **fields: Any
 ) -> AgreementParty:
+    _require(can_edit_agreement(by, agreement), "You may read this agreement but not change it.")
     if not partners_visible_to(by).filter(pk=partner.pk).exists():
         raise ValidationError({"partner": ["No such partner."]})
     party = AgreementParty(agreement=agreement, partner=partner, **fields)
@@ -200,6 +236,9 @@ def agreement_party_add(
 def agreement_party_update(
     *, party: AgreementParty, by: AbstractBaseUser, version: int, **changes: Any
 ) -> AgreementParty:
+    _require(
+        can_edit_agreement(by, party.agreement), "You may read this agreement but not change it."
+    )
     if "partner" in changes:
         raise ValidationError({"partner": ["Remove the party and add the other partner."]})
     return versioned_update(party, by=by, version=version, changes=changes)
@@ -208,6 +247,7 @@ def agreement_party_update(
 @transaction.atomic
 def agreement_party_remove(*, party: AgreementParty, by: AbstractBaseUser) -> None:
     agreement = party.agreement
+    _require(can_edit_agreement(by, agreement), "You may read this agreement but not change it.")
     if agreement.status in {S.IN_FORCE, S.SUSPENDED} and agreement.parties.count() == 1:
         raise AgreementsError(
             "An agreement in force keeps at least one party.",
@@ -309,6 +349,10 @@ def agreement_review_record(
     outcome: str,
     notes: str = "",
 ) -> AgreementReview:
+    _require(
+        can_review_agreement(by, agreement),
+        "Periodic reviews are recorded by the agreement's liaison officers and legal advisors.",
+    )
     if reviewed_on > timezone.localdate():
         raise ValidationError({"reviewed_on": ["A review cannot be dated in the future."]})
     review = AgreementReview(
@@ -342,6 +386,7 @@ def agreement_document_upload(
     equally_authentic: bool = False,
 ) -> AgreementDocument:
     """Store a document after checking its size, type and content; keep its SHA-256."""
+    _require(can_edit_agreement(by, agreement), "You may read this agreement but not change it.")
     checked = check_upload(file, limit=settings.ACCORD_DOCUMENT_MAX_BYTES, accepted=DOCUMENT_TYPES)
     validate_language_code(language)
     document = AgreementDocument(

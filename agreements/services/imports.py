@@ -19,12 +19,13 @@ from typing import Any
 import pycountry
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from agreements.models import ActivityType, Agreement, AgreementImport, AgreementParty, Partner
+from agreements.selectors.agreements import can_import_agreements
 from agreements.services.agreements import agreement_create
 
 REQUIRED_COLUMNS = ("reference", "title", "kind", "partner")
@@ -474,6 +475,8 @@ def agreement_import_start(
     """Store the upload and queue the import; the caller answers 202 with the job's address."""
     from agreements.tasks import run_agreement_import  # tasks import services: import late
 
+    if not can_import_agreements(by):
+        raise PermissionDenied("Only administrators import agreement registers.")
     size = getattr(upload, "size", None) or 0
     if size == 0:
         raise ValidationError({"file": ["The file is empty."]})

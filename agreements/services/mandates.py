@@ -102,16 +102,17 @@ def mandate_update(
         new_types if new_types is not None else list(mandate.activity_types.all()),
         new_partners if new_partners is not None else list(mandate.partners.all()),
     )
+    # Compared with the row as stored, not with the object handed in: a door (the admin's form)
+    # may already have written the new values onto it.
+    stored = LegalMandate.objects.get(pk=mandate.pk)
     material = any(
-        getattr(mandate, name) != value
-        for name, value in changes.items()
-        if name in MATERIAL_FIELDS
+        getattr(stored, name) != value for name, value in changes.items() if name in MATERIAL_FIELDS
     )
-    if new_types is not None and _ids(new_types) != _ids(mandate.activity_types.all()):
+    if new_types is not None and _ids(new_types) != _ids(stored.activity_types.all()):
         material = True
-    if new_partners is not None and _ids(new_partners) != _ids(mandate.partners.all()):
+    if new_partners is not None and _ids(new_partners) != _ids(stored.partners.all()):
         material = True
-    if material and mandate.status != LegalMandate.Status.PENDING_REVIEW:
+    if material and stored.status != LegalMandate.Status.PENDING_REVIEW:
         changes["status"] = LegalMandate.Status.PENDING_REVIEW
         changes["review_requested_at"] = timezone.now()
         mandate._change_reason = "Material change: back to pending legal review."
@@ -131,10 +132,12 @@ def legal_review_decide(
     reviewer: AbstractBaseUser,
     decision: str,
     opinion: str,
+    version: int,
     conditions: str = "",
-    version: int | None = None,
 ) -> LegalReview:
-    """Only a legal advisor decides. The decision records the mandate as it stood."""
+    """Only a legal advisor decides, on the version of the mandate they read: a mandate
+    changed since is refused (StaleVersionError). The decision records the mandate as it
+    stood."""
     if not has_role(reviewer, Role.LEGAL_ADVISOR):
         raise PermissionDenied("Only a legal advisor can decide a legal review.")
     errors: dict[str, list[str]] = {}
@@ -147,7 +150,7 @@ def legal_review_decide(
     if errors:
         raise ValidationError(errors)
     locked = LegalMandate.objects.select_for_update().get(pk=mandate.pk)
-    if version is not None and locked.version != version:
+    if locked.version != version:
         raise StaleVersionError(
             instance_label=f"Mandate “{locked}”", expected=version, current=locked.version
         )
@@ -203,6 +206,7 @@ def constraint_update(
     activity_types: Iterable[ActivityType] | None = None,
     **changes: Any,
 ) -> SovereigntyConstraint:
+    _check_partner_writable(by, constraint.partner)
     if "partner" in changes:
         _check_partner_writable(by, changes["partner"])
     versioned_update(constraint, by=by, version=version, changes=changes)
@@ -226,6 +230,7 @@ def engagement_create(*, by: AbstractBaseUser, **fields: Any) -> Engagement:
 def engagement_update(
     *, engagement: Engagement, by: AbstractBaseUser, version: int, **changes: Any
 ) -> Engagement:
+    _check_partner_writable(by, engagement.partner)
     if "partner" in changes:
         _check_partner_writable(by, changes["partner"])
     return versioned_update(engagement, by=by, version=version, changes=changes)

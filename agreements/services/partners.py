@@ -10,7 +10,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from agreements.models import ActivityType, Partner
-from agreements.selectors.partners import can_create_partner, partners_visible_to
+from agreements.selectors.partners import (
+    can_create_partner,
+    can_edit_activity_types,
+    can_edit_partner,
+    partners_visible_to,
+)
 from config.roles import is_administrator
 from config.versioning import versioned_update
 
@@ -67,6 +72,8 @@ def partner_update(
     unknown = set(changes) - PARTNER_FIELDS
     if unknown:
         raise TypeError(f"partner_update() got unknown fields: {sorted(unknown)}")
+    if not can_edit_partner(by, partner):
+        raise PermissionDenied("Only the partner's liaison officers and administrators change it.")
     if liaison_officers is not None and not is_administrator(by):
         current = set(partner.liaison_officers.values_list("pk", flat=True))
         if {getattr(u, "pk", u) for u in liaison_officers} != current:
@@ -85,6 +92,8 @@ def partner_update(
 
 @transaction.atomic
 def activity_type_create(*, by: AbstractBaseUser, **fields: Any) -> ActivityType:
+    if not can_edit_activity_types(by):
+        raise PermissionDenied("Only administrators change the activity vocabulary.")
     activity_type = ActivityType(**fields)
     activity_type.full_clean()
     activity_type._history_user = by
@@ -96,4 +105,6 @@ def activity_type_create(*, by: AbstractBaseUser, **fields: Any) -> ActivityType
 def activity_type_update(
     *, activity_type: ActivityType, by: AbstractBaseUser, version: int, **changes: Any
 ) -> ActivityType:
+    if not can_edit_activity_types(by):
+        raise PermissionDenied("Only administrators change the activity vocabulary.")
     return versioned_update(activity_type, by=by, version=version, changes=changes)

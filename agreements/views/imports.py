@@ -11,13 +11,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from agreements.forms import ImportForm
 from agreements.models import AgreementImport
+from agreements.selectors.agreements import can_import_agreements
 from agreements.services.imports import ALL_COLUMNS, REQUIRED_COLUMNS, agreement_import_start
-from config.roles import is_administrator
 from config.views import role_required, run_service
 
 
 def _administrators_only(request: HttpRequest) -> None:
-    if not is_administrator(request.user):
+    if not can_import_agreements(request.user):
         raise PermissionDenied("Only administrators import agreement registers.")
 
 

@@ -238,6 +238,7 @@ def responses_update(
                 instance_label=f"The answer to {code}",
                 expected=version,
                 current=response.version,
+                record=response,
             )
         unknown = set(change) - RESPONSE_FIELDS
         if unknown:

@@ -11,11 +11,14 @@ from typing import Any
 
 import yaml
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from checklists.exceptions import ChecklistsError
 from checklists.models import Area, ChecklistItem, ChecklistTemplate, Criticality
+from checklists.selectors import can_publish_templates
 
 TEMPLATE_FIELDS = {"urn", "version", "title", "provider", "published_on", "description", "items"}
 ITEM_FIELDS = {
@@ -167,9 +170,11 @@ def template_load(*, content: str | bytes, source_name: str = "") -> LoadResult:
 TEMPLATE_SUFFIXES = (".yaml", ".yml")
 
 
-def template_upload(*, file: UploadedFile) -> LoadResult:
+def template_upload(*, file: UploadedFile, by: AbstractBaseUser) -> LoadResult:
     """Publish an uploaded YAML template (admin and API): name, size and encoding are checked
     before it is read as a template."""
+    if not can_publish_templates(by):
+        raise PermissionDenied("Only administrators publish checklist templates.")
     name = PurePath(file.name or "").name
     if not name.lower().endswith(TEMPLATE_SUFFIXES):
         raise ChecklistsError(

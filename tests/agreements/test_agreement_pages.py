@@ -176,7 +176,11 @@ def test_the_clearance_page_gives_a_verdict_with_reasons(personas) -> None:
         activity_types=[interdiction],
     )
     legal_review_decide(
-        mandate=mandate, reviewer=personas.legal_advisor, decision="approved", opinion="ok"
+        mandate=mandate,
+        version=mandate.version,
+        reviewer=personas.legal_advisor,
+        decision="approved",
+        opinion="ok",
     )
     SovereigntyConstraint.objects.create(
         partner=personas.colombia,
@@ -227,7 +231,11 @@ def test_a_material_change_from_the_form_sends_the_mandate_back(personas) -> Non
         activity_types=[activity("maritime-interdiction")],
     )
     legal_review_decide(
-        mandate=mandate, reviewer=personas.legal_advisor, decision="approved", opinion="ok"
+        mandate=mandate,
+        version=mandate.version,
+        reviewer=personas.legal_advisor,
+        decision="approved",
+        opinion="ok",
     )
     mandate.refresh_from_db()
     client = browser_as(personas.legal_advisor)

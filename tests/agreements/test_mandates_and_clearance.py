@@ -51,6 +51,7 @@ def article_17(personas, interdiction):
 def approve(mandate, personas, decision="approved", conditions=""):
     return services.legal_review_decide(
         mandate=mandate,
+        version=mandate.version,
         reviewer=personas.legal_advisor,
         decision=decision,
         opinion="Article 17 lets the flag state authorise boarding.",
@@ -75,7 +76,11 @@ def test_only_a_legal_advisor_decides_a_legal_review(article_17, personas) -> No
     for who in (personas.lo, personas.manager, personas.admin):
         with pytest.raises(PermissionDenied):
             services.legal_review_decide(
-                mandate=article_17, reviewer=who, decision="approved", opinion="ok"
+                mandate=article_17,
+                version=article_17.version,
+                reviewer=who,
+                decision="approved",
+                opinion="ok",
             )
     assert not LegalReview.objects.exists()
     article_17.refresh_from_db()
