@@ -7,3 +7,8 @@ class AgreementsConfig(AppConfig):
     name = "agreements"
     verbose_name = "Partners and agreements"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from agreements import history
+
+        history.register()

@@ -156,6 +156,10 @@ def load_demo_legal(*, today: date) -> dict[str, int]:
         Agreement.objects.filter(pk=agreement.pk).update(
             status=entry["status"], status_changed_at=timezone.now() - timedelta(days=12)
         )
+        agreement.refresh_from_db()
+        Agreement.history.bulk_history_create(
+            [agreement], update=True, default_change_reason="Demo data: recorded as it stands."
+        )
         created["agreements"] += 1
 
     for entry in definition["mandates"]:

@@ -9,3 +9,8 @@ class ChecklistsConfig(AppConfig):
     name = "checklists"
     verbose_name = "Interoperability checklists"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from checklists import history
+
+        history.register()

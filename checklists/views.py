@@ -35,6 +35,7 @@ from checklists.selectors import (
     scores_for,
 )
 from config.errors import StaleVersionError
+from config.history import history_entries
 from config.roles import Role, has_role, is_administrator
 from config.uploads import serve_file
 from config.views import role_required, run_service, without_blanks
@@ -152,6 +153,7 @@ def assessment_page(request: HttpRequest, pk: int) -> HttpResponse:
         and (has_role(request.user, Role.MANAGER) or is_administrator(request.user)),
         "can_clone": assessment.status == Assessment.Status.APPROVED
         and can_edit_partner(request.user, assessment.partner),
+        "history": history_entries(assessment),
     }
     return render(request, "checklists/assessment.html", context)
 

@@ -116,9 +116,27 @@ class FieldChangeSerializer(serializers.Serializer):
 
 class HistoryEntrySerializer(serializers.Serializer):
     at = serializers.DateTimeField()
-    by = serializers.CharField()
-    action = serializers.ChoiceField(choices=["created", "changed", "deleted"])
-    version = serializers.IntegerField(allow_null=True)
+    by = serializers.CharField(help_text="Who made the change; `system` for the daily job.")
+    action = serializers.ChoiceField(
+        choices=["created", "changed", "deleted", "added", "removed"],
+        help_text="`created`, `changed`, `deleted` for the record itself; `added`, `changed`, "
+        "`removed` for a record that hangs off it (`subject`).",
+    )
+    subject = serializers.CharField(
+        help_text="Empty for the record itself; else the part it is about, e.g. "
+        "`Party Jamaica (party)`, `Answer COM-01`, `Evidence file report.pdf (COM-01)`."
+    )
+    summary = serializers.CharField(
+        help_text="The entry as one sentence, e.g. "
+        "`Party changed: Jamaica (party) — in force on — → 2024-03-01`."
+    )
+    reason = serializers.CharField(
+        help_text="Why, when the change said so: a transition's note, a legal decision, a "
+        "material change; may be empty."
+    )
+    version = serializers.IntegerField(
+        allow_null=True, help_text="The version of the record or part after the change."
+    )
     changes = FieldChangeSerializer(many=True)
 
 
@@ -205,13 +223,16 @@ class AccordAutoSchema(AutoSchema):
 
 
 class HistoryMixin:
-    """Adds `GET …/{id}/history/` to a viewset: the audit history of the record, newest first.
-    The record is fetched with the viewset's own `get_object()`, so scoping is the same."""
+    """Adds `GET …/{id}/history/` to a viewset: the audit history of the record and of the
+    parts registered as its children (config.history), newest first. The record is fetched
+    with the viewset's own `get_object()`, so scoping is the same."""
 
     @extend_schema(responses={200: HistoryEntrySerializer(many=True)}, filters=False)
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def history(self, request: Request, pk: str | None = None) -> Response:
-        """Every change to this record: who, when, which fields, old and new values."""
+        """Every change to this record and its parts (an agreement's parties, documents and
+        reviews; an assessment's answers and evidence files): who, when, which fields, old and
+        new values, and why when the change said so."""
         record = self.get_object()  # type: ignore[attr-defined]
         return Response(HistoryEntrySerializer(history_entries(record), many=True).data)
 

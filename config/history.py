@@ -5,11 +5,18 @@ This module turns snapshots into readable entries. A many-to-many change does no
 record's version, so a snapshot with the same version and user as the one before it is the second
 half of the same edit (a form saving its fields and then its list of liaison officers): the two
 are folded into one entry, so one edit reads as one change.
+
+A record's history also shows the histories of the records that hang off it (an agreement's
+parties, documents and reviews; an assessment's answers and evidence files), because that is the
+history a person reads. Each app declares its parts once, from its `AppConfig.ready()`, with
+`register_child_history` and `register_history_fields`; this module knows no app by name. Every
+source is read with one query for all its snapshots, so a history costs a fixed number of queries
+however many children the record has.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,6 +26,7 @@ from django.db import models
 # Bookkeeping columns a reader does not care about.
 IGNORED_FIELDS = frozenset({"version", "created_at", "updated_at", "id"})
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
+CHILD_ACTIONS = {"+": "added", "~": "changed", "-": "removed"}
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,66 @@ class HistoryEntry:
     action: str
     version: int | None
     changes: list[FieldChange] = field(default_factory=list)
+    #: For a child record's entry: what it is ("Party") and which one ("Jamaica (party)").
+    noun: str = ""
+    name: str = ""
+    #: Why, when the service said so: a transition's note, "Material change: …".
+    reason: str = ""
+
+    @property
+    def subject(self) -> str:
+        """What the entry is about: "" for the record itself, e.g. "Party Jamaica (party)"."""
+        return f"{self.noun} {self.name}".strip()
+
+    @property
+    def summary(self) -> str:
+        """The entry as one sentence, e.g. "Party changed: Jamaica (party) — in force on — →
+        2024-03-01"."""
+        head = f"{self.noun} {self.action}: {self.name}" if self.noun else self.action.capitalize()
+        if self.action in {"created", "added"}:
+            details = ", ".join(f"{c.label.lower()} {c.new}" for c in self.changes)
+        else:
+            details = "; ".join(f"{c.label.lower()} {c.old} → {c.new}" for c in self.changes)
+        return f"{head} — {details}" if details else head
+
+
+@dataclass(frozen=True)
+class ChildHistory:
+    """How the history of a child model shows in its parent's history.
+
+    `link` is the lookup from the child's snapshots to the parent's primary key
+    (`"agreement"`, `"response__assessment"`); `name` names one child from its snapshot (with
+    `select_related` naming what it reads); `hidden` fields are not listed as changes (the link
+    to the parent, what `name` already says); `shown`, if given, lists the only fields that
+    are; `history_types` are the kinds of snapshot shown (`+` added, `~` changed, `-` removed)
+    — the others still serve as the "before" of the next change."""
+
+    model: type[models.Model]
+    link: str
+    noun: str
+    name: Callable[[Any], str] = str
+    select_related: tuple[str, ...] = ()
+    hidden: frozenset[str] = frozenset()
+    shown: tuple[str, ...] | None = None
+    history_types: frozenset[str] = frozenset({"+", "~", "-"})
+
+
+_children: dict[type[models.Model], list[ChildHistory]] = {}
+_extra_fields: dict[type[models.Model], tuple[str, ...]] = {}
+
+
+def register_child_history(parent: type[models.Model], child: ChildHistory) -> None:
+    """Show `child`'s history in every `parent` record's history (once, however often
+    called)."""
+    children = _children.setdefault(parent, [])
+    if child not in children:
+        children.append(child)
+
+
+def register_history_fields(model: type[models.Model], *names: str) -> None:
+    """Fields that forms do not edit (so are not shown by default) but a reader cares about,
+    such as a status that only workflow actions move."""
+    _extra_fields[model] = tuple(dict.fromkeys((*_extra_fields.get(model, ()), *names)))
 
 
 def _display(model: type[models.Model], name: str, value: Any, related: dict) -> str:
@@ -67,7 +135,7 @@ def _related_labels(
         ids: set[Any] = set()
         for record in records:
             if model_field.many_to_many:
-                through_rows = getattr(record, name).all()
+                through_rows = _m2m_rows(record, name)
                 ids.update(
                     getattr(row, f"{model_field.m2m_reverse_field_name()}_id")
                     for row in through_rows
@@ -76,6 +144,8 @@ def _related_labels(
                 value = getattr(record, model_field.attname)
                 if value is not None:
                     ids.add(value)
+        if not ids:
+            continue
         target = model_field.related_model
         for obj in target._default_manager.filter(pk__in=ids):
             labels[(name, obj.pk)] = _label(obj)
@@ -96,27 +166,93 @@ def _user_label(record: Any) -> str:
     return _label(user)
 
 
+def _tracked_names(model: type[models.Model], child: ChildHistory | None) -> list[str]:
+    extra = _extra_fields.get(model, ())
+    tracked = [
+        f.name
+        for f in model._meta.get_fields()
+        if getattr(f, "concrete", False)
+        and f.name not in IGNORED_FIELDS
+        and (f.editable or f.name in extra)
+        and not f.many_to_many
+    ]
+    m2m_names = [f.name for f in getattr(model.history.model, "_history_m2m_fields", ())]
+    names = tracked + m2m_names
+    if child is not None:
+        names = [n for n in names if n not in child.hidden]
+        if child.shown is not None:
+            names = [n for n in names if n in child.shown]
+    return names
+
+
 def history_entries(instance: models.Model) -> list[HistoryEntry]:
-    """The audit history of one record, newest first."""
+    """The audit history of one record and of the records registered as its children, newest
+    first."""
     model = type(instance)
+    entries = _entries(model, instance.history.all(), child=None)
+    for child in _children.get(model, ()):
+        snapshots = child.model.history.filter(**{child.link: instance.pk})
+        entries.extend(_entries(child.model, snapshots, child=child))
+    # Stable: entries of the same instant keep the order they were built in.
+    entries.sort(key=lambda entry: entry.at)
+    entries.reverse()
+    return entries
+
+
+def _entries(
+    model: type[models.Model], snapshots: models.QuerySet, *, child: ChildHistory | None
+) -> list[HistoryEntry]:
+    """Entries oldest first, for the snapshots of one record or of many children."""
+    names = _tracked_names(model, child)
+    m2m_names = [f.name for f in getattr(model.history.model, "_history_m2m_fields", ())]
     records = list(
-        instance.history.order_by("history_date", "history_id").select_related("history_user")
+        snapshots.order_by("history_date", "history_id").select_related(
+            "history_user", *(child.select_related if child else ())
+        )
     )
     if not records:
         return []
-    tracked = [
-        f.name
-        for f in records[0].instance_type._meta.get_fields()
-        if getattr(f, "concrete", False) and f.name not in IGNORED_FIELDS and f.editable
-    ]
-    m2m_names = [f.name for f in records[0]._history_m2m_fields]
-    names = [n for n in tracked if n not in m2m_names] + m2m_names
+    _load_m2m_rows(model, records, [n for n in m2m_names if n in names])
     related = _related_labels(model, records, names)
+    by_object: dict[Any, list[Any]] = {}
+    for record in records:
+        by_object.setdefault(getattr(record, model._meta.pk.attname), []).append(record)
+    entries: list[HistoryEntry] = []
+    for object_records in by_object.values():
+        entries.extend(_object_entries(model, object_records, names, related, child))
+    return entries
 
+
+def _load_m2m_rows(model: type[models.Model], records: list[Any], names: list[str]) -> None:
+    """Each snapshot's many-to-many rows, one query per field for all snapshots (the
+    historical record's own accessor would query once per snapshot)."""
+    ids = [record.history_id for record in records]
+    for name in names:
+        rows_model = getattr(model.history.model, name).model
+        rows: dict[Any, list[Any]] = {}
+        for row in rows_model.objects.filter(history_id__in=ids):
+            rows.setdefault(row.history_id, []).append(row)
+        for record in records:
+            record.__dict__.setdefault("_accord_m2m", {})[name] = rows.get(record.history_id, [])
+
+
+def _m2m_rows(record: Any, name: str) -> list[Any]:
+    return record.__dict__["_accord_m2m"][name]
+
+
+def _object_entries(
+    model: type[models.Model],
+    records: list[Any],
+    names: list[str],
+    related: dict,
+    child: ChildHistory | None,
+) -> list[HistoryEntry]:
     entries: list[HistoryEntry] = []
     base: Any = None  # the snapshot before the current entry
     last: Any = None
     current: HistoryEntry | None = None
+    kinds: list[str] = []
+    actions = CHILD_ACTIONS if child is not None else ACTIONS
     for record in records:
         folds = (
             current is not None
@@ -131,16 +267,29 @@ def history_entries(instance: models.Model) -> list[HistoryEntry]:
             current = HistoryEntry(
                 at=record.history_date,
                 by=_user_label(record),
-                action=ACTIONS.get(record.history_type, record.history_type),
+                action=actions.get(record.history_type, record.history_type),
                 version=getattr(record, "version", None),
+                noun=child.noun if child is not None else "",
             )
             entries.append(current)
+            kinds.append(record.history_type)
         assert current is not None
         current.version = getattr(record, "version", None)
-        current.changes = _changes(model, base, record, names, related)
+        current.reason = record.history_change_reason or current.reason
+        if child is not None:
+            current.name = child.name(record)
+        if child is not None and record.history_type == "-":
+            current.changes = []  # the subject says what went; its last values are above
+        else:
+            current.changes = _changes(model, base, record, names, related)
         last = record
-    entries.reverse()
-    return entries
+    if child is None:
+        return entries
+    return [
+        entry
+        for entry, kind in zip(entries, kinds, strict=True)
+        if kind in child.history_types and (kind != "~" or entry.changes)
+    ]
 
 
 def _changes(
@@ -172,7 +321,7 @@ def _value(record: Any, model_field: models.Field) -> Any:
         return sorted(
             (
                 {reverse_name: getattr(row, f"{reverse_name}_id")}
-                for row in getattr(record, model_field.name).all()
+                for row in _m2m_rows(record, model_field.name)
             ),
             key=lambda row: row[reverse_name],
         )

@@ -431,6 +431,13 @@ def agreement_register_import(
                 Agreement.objects.filter(pk=created.pk).update(
                     status=status, status_changed_at=timezone.now()
                 )
+                created.refresh_from_db()
+                Agreement.history.bulk_history_create(
+                    [created],
+                    update=True,
+                    default_user=by,
+                    default_change_reason=f"Imported with status {status}.",
+                )
             agreement.outcome = "created"
         report.written = True
     return report

@@ -10,7 +10,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from agreements.models import Partner
 from agreements.selectors import accord_people, can_edit_partner, partners_visible_to
@@ -58,8 +60,29 @@ def _check_answerer(by: AbstractBaseUser, assessment: Assessment) -> None:
     _check_open(assessment)
 
 
-def _mark_in_progress(assessment: Assessment) -> None:
-    Assessment.objects.filter(pk=assessment.pk, status=S.DRAFT).update(status=S.IN_PROGRESS)
+def _mark_in_progress(assessment: Assessment, *, by: AbstractBaseUser) -> None:
+    """The first answer or file moves a draft to in progress. The conditional update claims
+    the move once; the history records who made it (a queryset update leaves no snapshot)."""
+    claimed = Assessment.objects.filter(pk=assessment.pk, status=S.DRAFT).update(
+        status=S.IN_PROGRESS, version=F("version") + 1
+    )
+    if claimed == 1:
+        fresh = Assessment.objects.get(pk=assessment.pk)
+        assessment.status, assessment.version = fresh.status, fresh.version
+        _record_history(fresh, by=by, reason="First answer given.")
+
+
+def _record_history(assessment: Assessment, *, by: AbstractBaseUser, reason: str) -> None:
+    """A history snapshot for a change written with a conditional queryset update."""
+    assessment._history_user = by
+    assessment._change_reason = reason
+    Assessment.history.bulk_history_create([assessment], update=True)
+
+
+def _create_responses(rows: list[ItemResponse], *, by: AbstractBaseUser) -> None:
+    """Create the responses with a first snapshot each, so the history of every later answer
+    has the value it changed from (one bulk insert more, not one per row)."""
+    bulk_create_with_history(rows, ItemResponse, default_user=by)
 
 
 def _copy_evidence_files(pairs: list[tuple[ItemResponse, ItemResponse]]) -> None:
@@ -87,8 +110,8 @@ def assessment_create(
     assessment.full_clean()
     assessment._history_user = by
     assessment.save()
-    ItemResponse.objects.bulk_create(
-        ItemResponse(assessment=assessment, item=item) for item in template.items.all()
+    _create_responses(
+        [ItemResponse(assessment=assessment, item=item) for item in template.items.all()], by=by
     )
     return assessment
 
@@ -125,7 +148,7 @@ def assessment_clone(*, source: Assessment, by: AbstractBaseUser) -> Assessment:
         )
         for r in source.responses.all()
     ]
-    ItemResponse.objects.bulk_create(target for _, target in pairs)
+    _create_responses([target for _, target in pairs], by=by)
     _copy_evidence_files(pairs)
     return clone
 
@@ -190,7 +213,7 @@ def assessment_upgrade(
             row = ItemResponse(assessment=new, item=item)
         rows.append(row)
     report.removed = sorted(old)
-    ItemResponse.objects.bulk_create(rows)
+    _create_responses(rows, by=by)
     _copy_evidence_files(carried)
     return report
 
@@ -274,7 +297,7 @@ def responses_update(
         response._history_user = by
         response.save()  # the versioned save: a concurrent change since the read is refused
     if assessment.status == S.DRAFT and planned:
-        _mark_in_progress(assessment)
+        _mark_in_progress(assessment, by=by)
     return [response for response, _ in planned]
 
 
@@ -303,7 +326,7 @@ def evidence_add(
     evidence._history_user = by
     evidence.save()
     if assessment.status == S.DRAFT:
-        _mark_in_progress(assessment)
+        _mark_in_progress(assessment, by=by)
     return evidence
 
 
@@ -362,7 +385,7 @@ def assessment_approve(*, assessment: Assessment, by: AbstractBaseUser) -> Asses
         status=S.APPROVED,
         approved_at=timezone.now(),
         approved_by=by,
-        version=assessment.version + 1,
+        version=F("version") + 1,
     )
     if claimed != 1:
         raise ChecklistsError(
@@ -370,4 +393,5 @@ def assessment_approve(*, assessment: Assessment, by: AbstractBaseUser) -> Asses
             field_errors={"status": [f"The assessment is {assessment.status}."]},
         )
     assessment.refresh_from_db()
+    _record_history(assessment, by=by, reason="Approved.")
     return assessment

@@ -49,7 +49,8 @@ def test_the_editor_query_count_does_not_grow_with_the_number_of_items(
             response = client.get(f"/assessments/{assessment.pk}/")
         assert response.status_code == 200
         counts.append(len(queries))
-    assert counts[0] == counts[1] <= 15
+    # The history section reads a fixed number of queries more (one per source and label kind).
+    assert counts[0] == counts[1] <= 17
 
 
 def test_an_answer_saved_in_place_returns_the_row_and_the_score(personas) -> None:
