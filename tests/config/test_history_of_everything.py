@@ -183,7 +183,8 @@ def _mandate_story(personas, api) -> tuple[int, list[dict]]:
         201,
     )
     url = f"{API}mandates/{mandate['id']}/"
-    ok(legal.post(f"{url}reviews/", {"decision": "approved", "opinion": "Sound."}), 201)
+    decision = {"decision": "approved", "opinion": "Sound.", "version": mandate["version"]}
+    ok(legal.post(f"{url}reviews/", decision), 201)
     version = ok(legal.get(url))["version"]
     ok(legal.patch(url, {"geographic_scope": "Caribbean Sea", "version": version}))
     return mandate["id"], ok(legal.get(f"{url}history/"))
