@@ -248,4 +248,12 @@ class EngagementAdmin(SimpleHistoryAdmin):
 @admin.register(AgreementImport)
 class AgreementImportAdmin(admin.ModelAdmin):
     list_display = ["original_name", "dry_run", "status", "created_by", "created_at"]
-    readonly_fields = ["report", "error", "status", "started_at", "finished_at"]
+    readonly_fields = [
+        "report",
+        "error",
+        "status",
+        "started_at",
+        "finished_at",
+        "heartbeat_at",
+        "agreements_written",
+    ]
