@@ -289,7 +289,7 @@ ACCORD_IMPORT_MAX_UNZIPPED_BYTES = env_int(
 )
 ACCORD_IMPORT_MAX_ZIP_RATIO = env_int("ACCORD_IMPORT_MAX_ZIP_RATIO", 200, minimum=1)
 # YAML checklist templates: at most this many nodes (mappings, lists, values) and this depth.
-ACCORD_TEMPLATE_MAX_NODES = env_int("ACCORD_TEMPLATE_MAX_NODES", 100_000, minimum=1)
+ACCORD_TEMPLATE_MAX_NODES = env_int("ACCORD_TEMPLATE_MAX_NODES", 50_000, minimum=1)
 ACCORD_TEMPLATE_MAX_DEPTH = env_int("ACCORD_TEMPLATE_MAX_DEPTH", 20, minimum=2)
 # An import runs under its own time limits; a running import whose heartbeat is older than
 # ACCORD_IMPORT_STALE_AFTER_SECONDS has lost its worker (the hard limit would have stopped it

@@ -102,9 +102,15 @@ def _csv_table(content: bytes) -> list[list[Any]]:
             _check_cells(values, row=len(table) + 1)
             table.append(values)
     except csv.Error as error:
-        raise ImportFileError(
-            f"Line {reader.line_num} of the file is not valid CSV ({error})."
-        ) from None
+        if "field limit" in str(error):
+            message = (
+                f"Line {reader.line_num} of the file: a value is longer than "
+                f"{csv.field_size_limit():,} characters; the limit is "
+                f"{settings.ACCORD_IMPORT_MAX_CELL_CHARS:,}."
+            )
+        else:
+            message = f"Line {reader.line_num} of the file is not valid CSV ({error})."
+        raise ImportFileError(message) from None
     return table
 
 
