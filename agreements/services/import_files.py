@@ -87,7 +87,8 @@ def _csv_table(content: bytes) -> list[list[Any]]:
             "“CSV UTF-8” and upload it again."
         ) from None
     line_limit = settings.ACCORD_IMPORT_MAX_LINE_CHARS
-    for number, line in enumerate(io.StringIO(text, newline=""), start=1):
+    lines = io.StringIO(text, newline="") if len(text) > line_limit else ()
+    for number, line in enumerate(lines, start=1):
         if len(line) > line_limit:
             raise ImportFileError(
                 f"Line {number} of the file is {len(line):,} characters long; the limit is "
