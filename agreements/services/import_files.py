@@ -86,15 +86,7 @@ def _csv_table(content: bytes) -> list[list[Any]]:
             f"The file is not UTF-8 text (byte {error.start} cannot be read). Save it as "
             "“CSV UTF-8” and upload it again."
         ) from None
-    line_limit = settings.ACCORD_IMPORT_MAX_LINE_CHARS
-    lines = io.StringIO(text, newline="") if len(text) > line_limit else ()
-    for number, line in enumerate(lines, start=1):
-        if len(line) > line_limit:
-            raise ImportFileError(
-                f"Line {number} of the file is {len(line):,} characters long; the limit is "
-                f"{line_limit:,}."
-            )
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(_checked_lines(text))
     table: list[list[Any]] = []
     try:
         for values in reader:
@@ -113,6 +105,19 @@ def _csv_table(content: bytes) -> list[list[Any]]:
             message = f"Line {reader.line_num} of the file is not valid CSV ({error})."
         raise ImportFileError(message) from None
     return table
+
+
+def _checked_lines(text: str) -> Iterator[str]:
+    """The file's lines for the CSV reader, each refused past the line limit: one pass, that
+    stops where the reader stops."""
+    limit = settings.ACCORD_IMPORT_MAX_LINE_CHARS
+    for number, line in enumerate(io.StringIO(text, newline=""), start=1):
+        if len(line) > limit:
+            raise ImportFileError(
+                f"Line {number} of the file is {len(line):,} characters long; the limit is "
+                f"{limit:,}."
+            )
+        yield line
 
 
 # --- XLSX ------------------------------------------------------------------------------------

@@ -449,3 +449,14 @@ def test_the_hostile_files_module_builds_what_it_says(tmp_path: Path) -> None:
         sheet = archive.getinfo("xl/worksheets/sheet1.xml")
     assert sheet.file_size > 8 * 1024 * 1024 > 100 * sheet.compress_size
     assert len(hostile_files.huge_dimension_xlsx()) < 2048
+
+
+def test_a_file_of_exactly_the_maximum_rows_is_read(settings) -> None:
+    from agreements.services.imports import read_rows
+
+    settings.ACCORD_IMPORT_MAX_ROWS = 300
+    rows = [{**GOOD, "reference": f"R-{n}"} for n in range(300)]
+    assert len(read_rows(content=register(*rows), filename="r.csv")) == 300
+    assert len(read_rows(content=xlsx(*rows), filename="r.xlsx")) == 300
+    with pytest.raises(ImportFileError, match=r"the limits? (is|are) 300 rows"):
+        read_rows(content=xlsx(*rows, GOOD), filename="r.xlsx")
