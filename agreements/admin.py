@@ -286,7 +286,15 @@ class AgreementImportAdmin(admin.ModelAdmin):
     """Imports are started on the import page or through the API; here they are read."""
 
     list_display = ["original_name", "dry_run", "status", "created_by", "created_at"]
-    readonly_fields = ["report", "error", "status", "started_at", "finished_at"]
+    readonly_fields = [
+        "report",
+        "error",
+        "status",
+        "started_at",
+        "finished_at",
+        "heartbeat_at",
+        "agreements_written",
+    ]
 
     def has_add_permission(self, request: Any) -> bool:
         return False

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, datetime
 
 from celery import shared_task
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -44,11 +45,34 @@ def lifecycle_step(agreement_id: int, as_of: str) -> dict[str, list[str]]:
     }
 
 
-@shared_task(name="agreements.tasks.run_agreement_import")
+@shared_task(
+    name="agreements.tasks.run_agreement_import",
+    soft_time_limit=settings.ACCORD_IMPORT_SOFT_TIME_LIMIT,
+    time_limit=settings.ACCORD_IMPORT_TIME_LIMIT,
+)
 def run_agreement_import(import_id: int) -> str:
-    from agreements.services.imports import agreement_import_run
+    from agreements.services.import_jobs import agreement_import_run
 
     job = AgreementImport.objects.filter(pk=import_id).first()
     if job is None:
         return "missing"
     return agreement_import_run(job=job).status
+
+
+@shared_task(name="agreements.tasks.import_sweep")
+def import_sweep(as_of: str | None = None) -> dict[str, list[int]]:
+    """Every few minutes: imports whose worker stopped are marked failed; queued imports whose
+    message was lost are sent again."""
+    from agreements.services.import_jobs import (
+        agreement_imports_fail_stale,
+        agreement_imports_lost_in_queue,
+    )
+
+    now = datetime.fromisoformat(as_of) if as_of else timezone.now()
+    failed = agreement_imports_fail_stale(now=now)
+    requeued = agreement_imports_lost_in_queue(now=now)
+    for pk in requeued:
+        transaction.on_commit(lambda pk=pk: run_agreement_import.delay(pk))
+    if failed or requeued:
+        logger.warning("Import sweep: failed %s (worker stopped), sent again %s.", failed, requeued)
+    return {"failed": failed, "requeued": requeued}

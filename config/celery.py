@@ -30,4 +30,10 @@ app.conf.beat_schedule = {
         "task": "agreements.tasks.lifecycle_sweep",
         "schedule": crontab(hour=0, minute=30),
     },
+    # An import whose worker stopped is marked failed (never `running` for ever); a queued one
+    # whose message was lost is sent again.
+    "agreement-import-sweep": {
+        "task": "agreements.tasks.import_sweep",
+        "schedule": crontab(minute="*/5"),
+    },
 }

@@ -259,6 +259,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# A task past its soft limit gets SoftTimeLimitExceeded (and can record why it stopped); past
+# the hard limit its process is killed. Enforced by the prefork pool, not in eager mode.
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 300, minimum=1)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360, minimum=1)
+if CELERY_TASK_TIME_LIMIT <= CELERY_TASK_SOFT_TIME_LIMIT:
+    raise ImproperlyConfigured("CELERY_TASK_TIME_LIMIT must be above CELERY_TASK_SOFT_TIME_LIMIT.")
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Logging ---------------------------------------------------------------------------------
@@ -277,6 +283,31 @@ ACCORD_HEARTBEAT_STALE_AFTER_SECONDS = env_int("ACCORD_HEARTBEAT_STALE_AFTER_SEC
 ACCORD_DOCUMENT_MAX_BYTES = env_int("ACCORD_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
 ACCORD_EVIDENCE_MAX_BYTES = env_int("ACCORD_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
 ACCORD_IMPORT_MAX_BYTES = env_int("ACCORD_IMPORT_MAX_BYTES", 5 * 1024 * 1024, minimum=1)
+# Register imports: limits checked before any row is read, so a hostile file is refused cheaply.
+ACCORD_IMPORT_MAX_ROWS = env_int("ACCORD_IMPORT_MAX_ROWS", 10_000, minimum=1)
+ACCORD_IMPORT_MAX_COLUMNS = env_int("ACCORD_IMPORT_MAX_COLUMNS", 100, minimum=1)
+ACCORD_IMPORT_MAX_CELL_CHARS = env_int("ACCORD_IMPORT_MAX_CELL_CHARS", 10_000, minimum=1)
+ACCORD_IMPORT_MAX_LINE_CHARS = env_int("ACCORD_IMPORT_MAX_LINE_CHARS", 100_000, minimum=1)
+ACCORD_IMPORT_MAX_UNZIPPED_BYTES = env_int(
+    "ACCORD_IMPORT_MAX_UNZIPPED_BYTES", 50 * 1024 * 1024, minimum=1
+)
+ACCORD_IMPORT_MAX_ZIP_RATIO = env_int("ACCORD_IMPORT_MAX_ZIP_RATIO", 200, minimum=1)
+# YAML checklist templates: at most this many nodes (mappings, lists, values) and this depth.
+ACCORD_TEMPLATE_MAX_NODES = env_int("ACCORD_TEMPLATE_MAX_NODES", 50_000, minimum=1)
+ACCORD_TEMPLATE_MAX_DEPTH = env_int("ACCORD_TEMPLATE_MAX_DEPTH", 20, minimum=2)
+# An import runs under its own time limits; a running import whose heartbeat is older than
+# ACCORD_IMPORT_STALE_AFTER_SECONDS has lost its worker (the hard limit would have stopped it
+# by then) and is marked failed.
+ACCORD_IMPORT_SOFT_TIME_LIMIT = env_int("ACCORD_IMPORT_SOFT_TIME_LIMIT", 600, minimum=1)
+ACCORD_IMPORT_TIME_LIMIT = env_int("ACCORD_IMPORT_TIME_LIMIT", 660, minimum=1)
+ACCORD_IMPORT_STALE_AFTER_SECONDS = env_int("ACCORD_IMPORT_STALE_AFTER_SECONDS", 720, minimum=1)
+if ACCORD_IMPORT_TIME_LIMIT <= ACCORD_IMPORT_SOFT_TIME_LIMIT:
+    raise ImproperlyConfigured("ACCORD_IMPORT_TIME_LIMIT must be above its soft limit.")
+if ACCORD_IMPORT_STALE_AFTER_SECONDS <= ACCORD_IMPORT_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        "ACCORD_IMPORT_STALE_AFTER_SECONDS must be above ACCORD_IMPORT_TIME_LIMIT, or a live "
+        "import could be called stale."
+    )
 # Interoperability level thresholds (overall weighted score, %): 3 interoperable, 2 compatible,
 # 1 deconflicted, else 0. An unmet high-criticality item caps the level at
 # ACCORD_LEVEL_CAP_WITH_UNMET_HIGH.

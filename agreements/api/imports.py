@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from agreements.models import AgreementImport
 from agreements.selectors.agreements import can_import_agreements
-from agreements.services.imports import agreement_import_start
+from agreements.services.import_jobs import agreement_import_start, agreement_import_status
 from config.api import AccordModelSerializer
 
 
@@ -42,6 +42,8 @@ class ImportSerializer(AccordModelSerializer):
             "created_at",
             "started_at",
             "finished_at",
+            "heartbeat_at",
+            "agreements_written",
         ]
         read_only_fields = fields
 
@@ -63,7 +65,9 @@ class AgreementImportViewSet(
     viewsets.GenericViewSet,
 ):
     """Import an existing agreement register (administrators). The upload answers 202 with the
-    address of the import; poll it until `status` is `done` (or `failed`) and read `report`."""
+    address of the import; poll it until `status` is `done` or `failed` and read `report` (the
+    row errors) or `error` (why the file was refused or the job stopped). A job never stays
+    `running`: one whose worker stopped is marked `failed`, with `agreements_written`."""
 
     serializer_class = ImportSerializer
     filterset_class = None
@@ -74,6 +78,10 @@ class AgreementImportViewSet(
 
     def get_queryset(self) -> QuerySet[AgreementImport]:
         return AgreementImport.objects.select_related("created_by").order_by("-created_at")
+
+    def get_object(self) -> AgreementImport:
+        # A job whose worker stopped is found (and marked failed) when its status is read.
+        return agreement_import_status(job=super().get_object())
 
     @extend_schema(
         request={"multipart/form-data": ImportInputSerializer},

@@ -7,12 +7,18 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agreements.forms import ImportForm
 from agreements.models import AgreementImport
 from agreements.selectors.agreements import can_import_agreements
-from agreements.services.imports import ALL_COLUMNS, REQUIRED_COLUMNS, agreement_import_start
+from agreements.services.import_jobs import (
+    agreement_import_start,
+    agreement_import_status,
+    agreement_imports_fail_stale,
+)
+from agreements.services.imports import ALL_COLUMNS, REQUIRED_COLUMNS
 from config.views import role_required, run_service
 
 
@@ -39,6 +45,7 @@ def import_start_page(request: HttpRequest) -> HttpResponse:
         )
         if job is not None:
             return redirect("agreement-import", pk=job.pk)
+    agreement_imports_fail_stale(now=timezone.now())
     return render(
         request,
         "agreements/import_start.html",
@@ -54,7 +61,7 @@ def import_start_page(request: HttpRequest) -> HttpResponse:
 @role_required
 def import_job_page(request: HttpRequest, pk: int) -> HttpResponse:
     _administrators_only(request)
-    job = get_object_or_404(AgreementImport, pk=pk)
+    job = agreement_import_status(job=get_object_or_404(AgreementImport, pk=pk))
     template = "agreements/_import_job.html" if request.htmx else "agreements/import_job.html"
     return render(request, template, {"job": job})
 

@@ -46,14 +46,89 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def parse_template(content: str | bytes) -> dict[str, Any]:
-    """Read and check a template document; every problem is named by item and field."""
+class _RefusedYAML(yaml.YAMLError):
+    """A document refused for its shape before it is built: aliases, too many nodes, too deep."""
+
+
+#: libyaml's parser when it is installed (it is with PyYAML's wheels): many times faster.
+SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _check_shape(content: str | bytes) -> None:
+    """Walk the document's parse events before anything is built: refuse aliases, and more
+    nodes or deeper nesting than the limits.
+
+    A template never needs aliases, and they are how a 600-byte file ("billion laughs")
+    expands to gigabytes. With aliases refused and nodes and depth capped, building the
+    document costs at most in proportion to the file's size."""
+    nodes = depth = 0
+    max_nodes, max_depth = settings.ACCORD_TEMPLATE_MAX_NODES, settings.ACCORD_TEMPLATE_MAX_DEPTH
+    for event in yaml.parse(content, Loader=SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            line = event.start_mark.line + 1 if event.start_mark else "?"
+            raise _RefusedYAML(
+                f"Line {line}: aliases (*{event.anchor}) are not accepted in templates; write "
+                "the value out in full."
+            )
+        if isinstance(event, yaml.NodeEvent):
+            nodes += 1
+            if nodes > max_nodes:
+                raise _RefusedYAML(
+                    f"The document has more than {max_nodes:,} values "
+                    "(ACCORD_TEMPLATE_MAX_NODES); a template has a few thousand."
+                )
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > max_depth:
+                raise _RefusedYAML(
+                    f"The document is nested more than {max_depth} levels deep "
+                    "(ACCORD_TEMPLATE_MAX_DEPTH); a template has three."
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _load_yaml(content: str | bytes) -> Any:
+    size = len(content.encode() if isinstance(content, str) else content)
+    limit = settings.ACCORD_IMPORT_MAX_BYTES
+    if size > limit:
+        raise ChecklistsError(
+            "The template file is too large.",
+            field_errors={"file": [f"The file is {size:,} bytes; the limit is {limit:,} bytes."]},
+        )
     try:
-        document = yaml.safe_load(content)
+        _check_shape(content)
+        return yaml.load(content, Loader=SafeLoader)
+    except _RefusedYAML as error:
+        raise ChecklistsError(
+            "The template is refused.", field_errors={"file": [str(error)]}
+        ) from None
     except yaml.YAMLError as error:
         raise ChecklistsError(
             "The template is not valid YAML.", field_errors={"file": [str(error)]}
         ) from None
+
+
+#: The longest text the model keeps, per template field and per item field.
+TEMPLATE_TEXT_LIMITS = {"urn": 200, "title": 200, "provider": 200}
+ITEM_TEXT_LIMITS = {"code": 40}
+MAX_VERSION = 1_000_000
+
+
+def _text_problem(value: Any, limit: int | None) -> str | None:
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    text = str(value)
+    if "\x00" in text:
+        return "Contains a NUL character."
+    if limit is not None and len(text.strip()) > limit:
+        return f"{len(text.strip()):,} characters long; the limit is {limit}."
+    return None
+
+
+def parse_template(content: str | bytes) -> dict[str, Any]:
+    """Read and check a template document; every problem is named by item and field."""
+    document = _load_yaml(content)
     if not isinstance(document, dict):
         raise ChecklistsError(
             "A template is a mapping with urn, version, title, provider and items.",
@@ -69,11 +144,19 @@ def parse_template(content: str | bytes) -> dict[str, Any]:
             fail(name, "This field is required.")
     for name in sorted(set(document) - TEMPLATE_FIELDS):
         fail(name, "Unknown field.")
+    for name in ("urn", "title", "provider", "description"):
+        problem = _text_problem(document.get(name), TEMPLATE_TEXT_LIMITS.get(name))
+        if problem:
+            fail(name, problem)
     version = document.get("version")
     if version is not None and (
-        not isinstance(version, int) or isinstance(version, bool) or version < 1
+        not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= MAX_VERSION
     ):
-        fail("version", f"“{version}” is not a version number (a whole number from 1).")
+        shown = str(version)[:40]
+        fail(
+            "version",
+            f"“{shown}” is not a version number (a whole number from 1 to {MAX_VERSION:,}).",
+        )
     published = document.get("published_on")
     if published is not None and not isinstance(published, date):
         try:
@@ -90,12 +173,16 @@ def parse_template(content: str | bytes) -> dict[str, Any]:
         if not isinstance(item, dict):
             fail(f"items[{index}]", "An item is a mapping.")
             continue
-        label = f"items[{index}] ({item.get('code', 'no code')})"
+        label = f"items[{index}] ({str(item.get('code', 'no code'))[:40]})"
         for name in ("code", "area", "requirement", "criticality"):
             if not item.get(name):
                 fail(f"{label}.{name}", "This field is required.")
         for name in sorted(set(item) - ITEM_FIELDS):
             fail(f"{label}.{name}", "Unknown field.")
+        for name in ("code", "requirement", "guidance", "typical_evidence"):
+            problem = _text_problem(item.get(name), ITEM_TEXT_LIMITS.get(name))
+            if problem:
+                fail(f"{label}.{name}", problem)
         code = str(item.get("code") or "")
         if code in seen:
             fail(f"{label}.code", f"Duplicate code: item {seen[code]} has it too.")
@@ -110,7 +197,10 @@ def parse_template(content: str | bytes) -> dict[str, Any]:
             fail(f"{label}.criticality", f"“{item['criticality']}” is not high, medium or low.")
         weight = item.get("weight", 1)
         if isinstance(weight, bool) or not isinstance(weight, int) or not 1 <= weight <= 10:
-            fail(f"{label}.weight", f"Weight “{weight}” is out of range: a whole number 1–10.")
+            fail(
+                f"{label}.weight",
+                f"Weight “{str(weight)[:40]}” is out of range: a whole number 1–10.",
+            )
     if errors:
         raise ChecklistsError("The template has errors.", field_errors=errors)
     return document

@@ -19,7 +19,7 @@ from agreements.models import (
     LegalMandate,
     SovereigntyConstraint,
 )
-from agreements.services.imports import agreement_import_start
+from agreements.services.import_jobs import agreement_import_start
 from checklists.services import template_upload
 from tests.factories import AgreementFactory, activity
 

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
 from checklists.exceptions import ChecklistsError
@@ -230,3 +231,85 @@ def test_only_administrators_reach_the_upload(personas, client) -> None:
     client.force_login(personas.lo)
     response = client.get("/admin/checklists/checklisttemplate/upload/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+BILLION_LAUGHS = "\n".join(
+    ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    + [f"{chr(98 + n)}: &{chr(98 + n)} [{','.join(['*' + chr(97 + n)] * 9)}]" for n in range(8)]
+    + ["urn: *i"]
+)
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (BILLION_LAUGHS, "aliases (*a) are not accepted"),
+        (
+            dump(template()).replace("title: Liaison basics", "title: &t Liaison\nprovider2: *t"),
+            "aliases (*t) are not accepted",
+        ),
+        ("a:\n" + "".join(f"{'  ' * n}- \n" for n in range(1, 40)), "nested more than"),
+        ("[" * 50_000 + "]" * 50_000, "nested more than"),
+        (dump(template(items=[{"code": f"X-{n}"} for n in range(600)])), "more than 1,000 values"),
+        (dump(template(title="Liaison\x00basics")), "title: Contains a NUL"),
+        (dump(template(urn="urn:" + "x" * 300)), "urn: 304 characters long; the limit is 200"),
+        (dump(template(version=10**30)), "version: “1000000000000000000000000000000” is not"),
+    ],
+    ids=[
+        "billion-laughs",
+        "alias",
+        "deep-lists",
+        "deep-flow",
+        "nodes",
+        "nul",
+        "long-urn",
+        "huge-version",
+    ],
+)
+@pytest.mark.django_db
+def test_a_hostile_template_is_refused_before_it_is_built_with_the_problem_named(
+    content, expected, settings
+) -> None:
+    settings.ACCORD_TEMPLATE_MAX_NODES = 1_000
+    with pytest.raises(ChecklistsError) as refused:
+        template_load(content=content)
+    named = [
+        f"{field}: {m}" for field, messages in refused.value.field_errors.items() for m in messages
+    ]
+    assert any(expected in line for line in named), named
+    assert not ChecklistTemplate.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_template_over_the_size_limit_is_refused_unread_by_the_command_and_the_api(
+    personas, api, settings, tmp_path: Path
+) -> None:
+    settings.ACCORD_IMPORT_MAX_BYTES = 1_000
+    big = tmp_path / "big.yaml"
+    big.write_text(dump(template(description="x" * 2_000)))
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="1 template file"):
+        call_command("load_checklist_templates", str(big), stderr=err, stdout=io.StringIO())
+    size = big.stat().st_size
+    assert f"file: The file is {size:,} bytes; the limit is 1,000 bytes." in err.getvalue()
+    with pytest.raises(ChecklistsError, match="too large"):
+        template_load(content=big.read_text())
+    response = api(personas.admin).post(
+        "/api/v1/checklist-templates/",
+        {"file": SimpleUploadedFile("big.yaml", big.read_bytes(), "application/yaml")},
+        format="multipart",
+    )
+    assert response.status_code == 400, response.content
+    assert "the limit is 1,000 bytes" in response.content.decode()
+    assert not ChecklistTemplate.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_billion_laughs_upload_is_refused_through_the_api(personas, api) -> None:
+    response = api(personas.admin).post(
+        "/api/v1/checklist-templates/",
+        {"file": SimpleUploadedFile("laughs.yaml", BILLION_LAUGHS.encode(), "application/yaml")},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert "aliases (*a) are not accepted" in response.content.decode()

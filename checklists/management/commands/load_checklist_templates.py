@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from checklists.exceptions import ChecklistsError
@@ -23,9 +24,23 @@ class Command(BaseCommand):
     def handle(self, *args: Any, paths: list[str], **options: Any) -> None:
         files = [Path(p) for p in paths] or sorted(LIBRARY.glob("*.yaml"))
         refused = 0
+        limit = settings.ACCORD_IMPORT_MAX_BYTES
         for path in files:
             try:
+                size = path.stat().st_size
+                if size > limit:
+                    # Refused before it is read: the same limit as an uploaded template.
+                    raise ChecklistsError(
+                        "The template file is too large.",
+                        field_errors={
+                            "file": [f"The file is {size:,} bytes; the limit is {limit:,} bytes."]
+                        },
+                    )
                 result = template_load(content=path.read_bytes(), source_name=path.name)
+            except OSError as error:
+                refused += 1
+                self.stderr.write(f"{path}: cannot be read: {error.strerror}")
+                continue
             except ChecklistsError as error:
                 refused += 1
                 self.stderr.write(f"{path.name}: refused: {error.message}")
