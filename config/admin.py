@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from config.forms import AdminSignInForm
 from config.models import WorkerHeartbeat
 
 admin.site.site_header = "Accord administration"
 admin.site.site_title = "Accord"
+admin.site.login_form = AdminSignInForm
 
 
 @admin.register(WorkerHeartbeat)

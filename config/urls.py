@@ -37,7 +37,7 @@ router.register("assessments", AssessmentViewSet, basename="assessment")
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", ObtainTokenView.as_view(), name="api-token"),
@@ -51,3 +51,5 @@ urlpatterns = [
 ]
 
 handler404 = "config.views.not_found"
+handler403 = "config.views.permission_denied"
+handler500 = "config.views.server_error"

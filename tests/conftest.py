@@ -105,6 +105,17 @@ def api() -> Callable[[object | None], APIClient]:
 
 
 @pytest.fixture(autouse=True)
+def _no_throttle_left_from_another_test() -> Iterator[None]:
+    """DRF's request throttles count in the cache; every test starts with none counted (the
+    sign-in lockout lives in the test database, which each test gets fresh)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
