@@ -26,9 +26,7 @@ def sign_in(client, username: str, password: str, *, url: str = "/login/", addre
     return client.post(url, {"username": username, "password": password}, **extra)
 
 
-def test_the_sign_in_page_locks_a_username_out_after_repeated_failures(
-    personas, client
-) -> None:
+def test_the_sign_in_page_locks_a_username_out_after_repeated_failures(personas, client) -> None:
     for _ in range(3):
         response = sign_in(client, "maria", "wrong")
         assert response.status_code == 200
@@ -42,9 +40,7 @@ def test_the_sign_in_page_locks_a_username_out_after_repeated_failures(
     assert "_auth_user_id" not in client.session
 
 
-def test_the_lockout_ends_after_its_window_and_a_success_clears_the_count(
-    personas, client
-) -> None:
+def test_the_lockout_ends_after_its_window_and_a_success_clears_the_count(personas, client) -> None:
     with time_machine.travel(timezone.now(), tick=False) as clock:
         for _ in range(3):
             sign_in(client, "maria", "wrong")
