@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from agreements.api.agreements import AgreementPartyViewSet, AgreementViewSet
@@ -45,7 +45,14 @@ urlpatterns = [
     path("api/v1/coverage/", CoverageView.as_view(), name="api-coverage"),
     path("api/v1/", include((router.urls, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves its start-up script as a file, which the CSP allows.
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api-schema", template_name="accord/swagger_ui.html"
+        ),
+        name="api-docs",
+    ),
     path("", include("agreements.urls")),
     path("", include("checklists.urls")),
 ]
