@@ -4,6 +4,7 @@ they check a password, so a locked-out pair learns nothing about the password it
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import math
 from datetime import datetime, timedelta
@@ -20,10 +21,18 @@ from config.models import SignInFailure
 logger = logging.getLogger("accord.signin")
 
 
+UNKNOWN_ADDRESS = "0.0.0.0"
+
+
 def client_address(request: HttpRequest) -> str:
     """The client's address as DRF's throttles see it (ACCORD_NUM_PROXIES decides whether
-    X-Forwarded-For is believed), so the throttle and the lockout count the same client."""
-    return BaseThrottle().get_ident(request)  # type: ignore[arg-type]
+    X-Forwarded-For is believed), so the throttle and the lockout count the same client.
+    Without a usable one (a garbled proxy header), clients share one "unknown" address."""
+    ident = BaseThrottle().get_ident(request)  # type: ignore[arg-type]
+    try:
+        return str(ipaddress.ip_address(ident or ""))
+    except ValueError:
+        return UNKNOWN_ADDRESS
 
 
 def _normalized(username: str) -> str:

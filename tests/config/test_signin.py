@@ -126,3 +126,18 @@ def test_failed_sign_ins_are_logged_with_username_and_address_but_no_password(
     assert "Sign-in failed for username 'maria' from 203.0.113.9" in lines
     assert "Sign-in failed for username 'james' from 203.0.113.9" in lines
     assert "hunter2" not in caplog.text
+
+
+def test_a_garbled_forwarded_address_is_counted_as_unknown_not_a_server_error(
+    personas, client, settings
+) -> None:
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    for _ in range(3):
+        response = client.post(
+            "/login/", {"username": "maria", "password": "wrong"}, HTTP_X_FORWARDED_FOR="bogus"
+        )
+        assert response.status_code == 200
+    response = client.post(
+        "/login/", {"username": "maria", "password": PASSWORD}, HTTP_X_FORWARDED_FOR="bogus"
+    )
+    assert response.status_code == 429
