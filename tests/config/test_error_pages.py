@@ -65,7 +65,7 @@ def test_the_embedded_setup_keeps_djangos_debug_pages_off_unless_asked() -> None
     """The quickstart runs with DJANGO_DEBUG=true; Django's debug page would show DATABASE_URL
     with its password to whoever meets an error."""
     script = "from django.conf import settings; print(settings.DEVELOPMENT, settings.DEBUG)"
-    embedded = manage("shell", "-v", "0", "-c", script, env={})
+    embedded = manage("shell", "-v", "0", "-c", script, env={"ACCORD_DEBUG_PAGES": ""})
     assert embedded.stdout.split() == ["True", "False"], embedded.stderr
     asked = manage("shell", "-v", "0", "-c", script, env={"ACCORD_DEBUG_PAGES": "true"})
     assert asked.stdout.split() == ["True", "True"], asked.stderr
