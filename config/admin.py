@@ -10,10 +10,12 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from config.errors import DomainError
+from config.forms import AdminSignInForm
 from config.models import WorkerHeartbeat
 
 admin.site.site_header = "Accord administration"
 admin.site.site_title = "Accord"
+admin.site.login_form = AdminSignInForm
 
 
 @admin.register(WorkerHeartbeat)

@@ -213,6 +213,13 @@ class AccordAutoSchema(AutoSchema):
             errors["404"] = (_DETAIL, "No such record visible to you (or no such page).")
         if self.method in {"PUT", "PATCH"}:
             errors["409"] = (_CONFLICT, "Based on a stale version; `current` is the record now.")
+        if self.view.get_throttles():
+            errors["429"] = (
+                _DETAIL,
+                "Too many requests from your address, or (signing in) too many failed sign-ins "
+                "for this username from it; `Retry-After` says how many seconds to wait.",
+            )
+        errors["503"] = (_DETAIL, "The database is unavailable; `Retry-After` says when to retry.")
         for code, (schema, description) in errors.items():
             if code not in responses:
                 responses[code] = {

@@ -10,3 +10,8 @@ class ConfigConfig(AppConfig):
     label = "accord"
     verbose_name = "Accord"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from config.signin import connect_signals
+
+        connect_signals()

@@ -34,7 +34,9 @@ def env_bool(name: str, default: bool) -> bool:
     )
 
 
-def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+def env_int(
+    name: str, default: int, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
@@ -46,6 +48,8 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
         ) from None
     if minimum is not None and value < minimum:
         raise ImproperlyConfigured(f"Environment variable {name}={value} is below {minimum}.")
+    if maximum is not None and value > maximum:
+        raise ImproperlyConfigured(f"Environment variable {name}={value} is above {maximum}.")
     return value
 
 

@@ -1,4 +1,5 @@
-"""Form pieces every app's forms share."""
+"""Form pieces every app's forms share: whole numbers read strictly, and sign-in forms that
+refuse a locked-out username and address before checking the password."""
 
 from __future__ import annotations
 
@@ -6,7 +7,11 @@ import re
 from typing import Any
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
 from django.db import models
+
+from config.signin import client_address, lockout_message, signin_locked_until, signin_refused_log
 
 # Whole numbers as people type them on a keyboard: ASCII digits, an optional sign. Python's
 # int() would also take "٣" or full-width digits, which no other door (import, API) accepts.
@@ -25,3 +30,27 @@ def accord_formfield(model_field: models.Field, **kwargs: Any) -> forms.Field | 
     if isinstance(model_field, models.IntegerField) and not model_field.choices:
         kwargs.setdefault("form_class", WholeNumberField)
     return model_field.formfield(**kwargs)
+
+
+class LockoutMixin(forms.Form):
+    locked_out = False
+    request: Any
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username")
+        if username and self.request is not None:
+            address = client_address(self.request)
+            until = signin_locked_until(username=username, address=address)
+            if until is not None:
+                self.locked_out = True
+                signin_refused_log(username=username, address=address, until=until)
+                raise forms.ValidationError(lockout_message(until), code="locked_out")
+        return super().clean()
+
+
+class SignInForm(LockoutMixin, AuthenticationForm):
+    pass
+
+
+class AdminSignInForm(LockoutMixin, AdminAuthenticationForm):
+    pass

@@ -12,21 +12,28 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 from config.env import env_bool, env_int, env_list, env_optional, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("ACCORD_VAR_DIR", str(BASE_DIR / "var")))
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+# DJANGO_DEBUG=true (the default) is the embedded development setup: a development secret key,
+# local hosts, static files served from the apps. Django's debug pages are a separate choice:
+# they show the settings (DATABASE_URL with its password) to whoever meets an error, so even the
+# quickstart shows Accord's own error pages unless a developer asks with ACCORD_DEBUG_PAGES=true.
+DEVELOPMENT = env_bool("DJANGO_DEBUG", True)
+DEBUG = DEVELOPMENT and env_bool("ACCORD_DEBUG_PAGES", False)
 
 _DEV_SECRET_KEY = "accord-embedded-development-key-never-use-in-production"
-SECRET_KEY = env_str("DJANGO_SECRET_KEY", _DEV_SECRET_KEY if DEBUG else None)
-if not DEBUG and (SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 50):
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", _DEV_SECRET_KEY if DEVELOPMENT else None)
+if not DEVELOPMENT and (SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 50):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a random string of 50+ characters.")
 
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEVELOPMENT else [])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -50,6 +57,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -59,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "config.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -72,6 +81,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.accord",
@@ -102,6 +112,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so a Celery worker started by a test can open the test database;
     # one per process, so two test runs on one machine never share it.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-accord-{os.getpid()}.sqlite3")}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that is down or hung answers 503 in seconds instead of holding every worker.
+    _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _pg_options.setdefault(
+        "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5, minimum=1, maximum=60)
+    )
+    _statement_timeout = env_int("DATABASE_STATEMENT_TIMEOUT", 30, minimum=0, maximum=3600)
+    if _statement_timeout:
+        _pg_options["options"] = (
+            f"{_pg_options.get('options', '')} -c statement_timeout={_statement_timeout * 1000}"
+        ).strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth ------------------------------------------------------------------------------------
@@ -111,6 +132,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in failures per username and address within ACCORD_SIGNIN_LOCKOUT_MINUTES before that pair
+# is locked out (the sign-in page, the admin's and the API token endpoint alike).
+ACCORD_SIGNIN_MAX_FAILURES = env_int("ACCORD_SIGNIN_MAX_FAILURES", 5, minimum=1, maximum=100)
+ACCORD_SIGNIN_LOCKOUT_MINUTES = env_int(
+    "ACCORD_SIGNIN_LOCKOUT_MINUTES", 15, minimum=1, maximum=24 * 60
+)
+# API tokens expire this many hours after they were issued (0: never).
+ACCORD_API_TOKEN_TTL_HOURS = env_int(
+    "ACCORD_API_TOKEN_TTL_HOURS", 24 * 30, minimum=0, maximum=24 * 366
+)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -131,13 +162,14 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
+            if DEVELOPMENT
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG
-if DEBUG:
+WHITENOISE_USE_FINDERS = DEVELOPMENT
+WHITENOISE_AUTOREFRESH = DEVELOPMENT
+if DEVELOPMENT:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing root
 
 # --- E-mail ----------------------------------------------------------------------------------
@@ -163,7 +195,7 @@ DEFAULT_FROM_EMAIL = env_str("ACCORD_FROM_EMAIL", "Accord <accord@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Security (production) -------------------------------------------------------------------
-if not DEBUG:
+if not DEVELOPMENT:
     # Accord is served behind a TLS-terminating reverse proxy that sets X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
@@ -183,9 +215,17 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 # --- REST API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # The token first: its `WWW-Authenticate: Token` header makes anonymous calls 401, not 403.
+        "config.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
+    # Requests per minute and client address to POST /api/v1/auth/token/.
+    "DEFAULT_THROTTLE_RATES": {
+        "sign-in": f"{env_int('ACCORD_SIGNIN_RATE_PER_MINUTE', 20, minimum=1, maximum=1000)}/min"
+    },
+    # Reverse proxies in front of Accord that append to X-Forwarded-For; 0 trusts no such
+    # header, so a client cannot choose the address its sign-in failures are counted under.
+    "NUM_PROXIES": env_int("ACCORD_NUM_PROXIES", 0, minimum=0, maximum=5),
     "DEFAULT_PERMISSION_CLASSES": ["config.permissions.HasAccordRole"],
     "DEFAULT_PAGINATION_CLASS": "config.pagination.AccordPagination",
     "PAGE_SIZE": 50,
@@ -198,7 +238,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "config.api.AccordAutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
-    + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
+    + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEVELOPMENT else []),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
@@ -266,6 +306,21 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360, minimum=1)
 if CELERY_TASK_TIME_LIMIT <= CELERY_TASK_SOFT_TIME_LIMIT:
     raise ImproperlyConfigured("CELERY_TASK_TIME_LIMIT must be above CELERY_TASK_SOFT_TIME_LIMIT.")
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# --- Content Security Policy -----------------------------------------------------------------
+# Scripts and styles come from Accord's own static files; the few inline ones carry the nonce.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 # --- Logging ---------------------------------------------------------------------------------
 LOGGING = {

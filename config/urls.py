@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from agreements.api.agreements import AgreementPartyViewSet, AgreementViewSet
@@ -37,7 +37,7 @@ router.register("assessments", AssessmentViewSet, basename="assessment")
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", ObtainTokenView.as_view(), name="api-token"),
@@ -45,9 +45,18 @@ urlpatterns = [
     path("api/v1/coverage/", CoverageView.as_view(), name="api-coverage"),
     path("api/v1/", include((router.urls, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves its start-up script as a file, which the CSP allows.
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api-schema", template_name="accord/swagger_ui.html"
+        ),
+        name="api-docs",
+    ),
     path("", include("agreements.urls")),
     path("", include("checklists.urls")),
 ]
 
 handler404 = "config.views.not_found"
+handler403 = "config.views.permission_denied"
+handler500 = "config.views.server_error"

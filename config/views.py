@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import logging
+import sys
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
@@ -7,17 +9,24 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect
+from django.template import loader
 from django.utils import timezone
 from django.views.defaults import page_not_found
+from django.views.defaults import permission_denied as django_permission_denied
 
 from config.errors import DomainError, StaleVersionError
+from config.forms import SignInForm
+from config.middleware import DATABASE_UNAVAILABLE, database_unavailable
 from config.models import WorkerHeartbeat
 from config.roles import has_any_role
+
+logger = logging.getLogger("accord.errors")
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -26,13 +35,26 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("partner-list")
 
 
+class SignInView(auth_views.LoginView):
+    """Django's sign-in page with the lockout: a locked-out attempt answers 429 with the form
+    and a message saying when to try again."""
+
+    authentication_form = SignInForm
+
+    def form_invalid(self, form: SignInForm) -> HttpResponse:  # type: ignore[override]
+        response = super().form_invalid(form)
+        if form.locked_out:
+            response.status_code = 429
+        return response
+
+
 def health(request: HttpRequest) -> JsonResponse:
     """For load balancers and operators: database reachable, and when a worker was last seen."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         database = "ok"
-    except Exception as error:  # noqa: BLE001 - reported, not swallowed: it is the answer
+    except DatabaseError as error:  # reported, not swallowed: it is the answer
         database = f"error: {error.__class__.__name__}"
     heartbeat = WorkerHeartbeat.objects.order_by("-seen_at").first() if database == "ok" else None
     stale_after = timedelta(seconds=settings.ACCORD_HEARTBEAT_STALE_AFTER_SECONDS)
@@ -66,6 +88,38 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=404)
     return page_not_found(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        detail = str(exception) or "You do not have the right to do this."
+        return JsonResponse({"detail": detail}, status=403)
+    return django_permission_denied(request, exception)
+
+
+SERVER_ERROR = (
+    "Server error. It was logged; try again, and tell an administrator if it happens again."
+)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django has logged the exception already. The page is rendered without the request, so
+    neither a context processor nor the user's session can fail a second time."""
+    if isinstance(sys.exception(), DATABASE_UNAVAILABLE):
+        # The database failed outside a view (saving the session, say): still "try again".
+        return database_unavailable(request)
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": SERVER_ERROR}, status=500)
+    return HttpResponse(loader.get_template("500.html").render(), status=500)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form posted from a page that was open too long (or from another site)."""
+    logger.warning("CSRF check failed for %s %s: %s", request.method, request.path, reason)
+    exception = PermissionDenied(
+        "This form has expired or did not come from Accord. Reload the page and try again."
+    )
+    return permission_denied(request, exception)
 
 
 def run_service[T](request: HttpRequest, form: Any, call: Callable[[], T]) -> T | None:

@@ -60,7 +60,13 @@ def test_the_api_keeps_to_its_schema_and_never_fails_with_a_server_error(
 ) -> None:
     headers = {"Authorization": f"Token {admin_token}"}
     failures: list[str] = []
-    operations = [result.ok() for result in api_schema.get_all_operations()]
+    # Revoking the token would sign the rest of the run out; tests/config/test_api_auth.py
+    # covers DELETE /api/v1/auth/token/.
+    operations = [
+        operation
+        for operation in (result.ok() for result in api_schema.get_all_operations())
+        if (operation.method.upper(), operation.path) != ("DELETE", "/api/v1/auth/token/")
+    ]
     assert len(operations) >= 10
 
     for operation in operations:

@@ -170,3 +170,84 @@ def test_the_liaison_officer_answers_items_with_the_keyboard_and_sees_the_score_
     page.locator("#item-K-1 select[name=owner]").select_option(label="James Tane")
     expect(page.locator("#item-K-1 .item-head")).to_contain_text("owner: James Tane")
     page.screenshot(path=str(_screenshot_dir() / "lo-assessment-evidence.png"), full_page=True)
+
+
+CSP_PAGES = [
+    "/partners/",
+    "/partners/{colombia}/",
+    "/partners/{colombia}/edit/",
+    "/agreements/",
+    "/agreements/new/",
+    "/mandates/",
+    "/legal/queue/",
+    "/clearance/",
+    "/coverage/",
+    "/assessments/",
+    "/assessments/{assessment}/",
+    "/checklists/",
+    "/no-such-page/",
+    "/admin/",
+    "/admin/agreements/partner/",
+    "/admin/agreements/partner/{colombia}/change/",
+    "/api/docs/",
+]
+
+
+@pytest.mark.browser
+def test_the_main_pages_htmx_and_the_api_docs_work_under_the_content_security_policy(
+    personas, page
+) -> None:
+    import yaml
+
+    from checklists.services import assessment_create, template_load
+
+    expect = playwright_api.expect
+    document = {
+        "urn": "urn:accord:test:csp",
+        "version": 1,
+        "title": "CSP",
+        "provider": "tests",
+        "items": [
+            {
+                "code": "C-1",
+                "area": "communications",
+                "requirement": "One.",
+                "criticality": "low",
+                "weight": 1,
+            }
+        ],
+    }
+    template = template_load(content=yaml.safe_dump(document)).template
+    assessment = assessment_create(by=personas.admin, partner=personas.colombia, template=template)
+    violations: list[str] = []
+
+    def on_console(message) -> None:
+        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+            violations.append(f"{page.url}: {message.text}")
+
+    page.on("console", on_console)
+    response = page.goto("/login/")
+    assert response is not None
+    assert "script-src 'self' 'nonce-" in response.headers["content-security-policy"]
+    page.get_by_label("Username").fill("root")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Partners", exact=True)).to_be_visible()
+
+    # HTMX still swaps in place: the search narrows the table, a key press saves and rescores.
+    page.wait_for_load_state("networkidle")
+    page.get_by_label("Search partners").fill("navy")
+    expect(page.locator("table.list").get_by_role("link", name="Panama")).to_have_count(0)
+    page.goto(f"/assessments/{assessment.pk}/")
+    page.locator("#item-C-1").focus()
+    page.keyboard.press("2")  # met
+    expect(page.locator("#score .big")).to_have_text("100.0 %")
+    settled(page)
+
+    for address in CSP_PAGES:
+        page.goto(address.format(colombia=personas.colombia.pk, assessment=assessment.pk))
+        page.wait_for_load_state("networkidle")
+        if address == "/api/docs/":
+            expect(page.locator(".swagger-ui .info .title")).to_contain_text("Accord API")
+            expect(page.locator(".opblock").first).to_be_visible()
+    assert not violations, "\n".join(violations)

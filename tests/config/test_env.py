@@ -39,3 +39,11 @@ def test_a_required_variable_that_is_missing_is_named(monkeypatch: pytest.Monkey
 def test_env_list_splits_on_commas_and_drops_blanks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ACCORD_HOSTS", "a.example, b.example,,")
     assert env_list("ACCORD_HOSTS", []) == ["a.example", "b.example"]
+
+
+def test_env_int_refuses_values_above_the_maximum(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ACCORD_N", "1000")
+    with pytest.raises(ImproperlyConfigured, match="ACCORD_N=1000 is above 100"):
+        env_int("ACCORD_N", 1, minimum=1, maximum=100)
+    monkeypatch.setenv("ACCORD_N", "100")
+    assert env_int("ACCORD_N", 1, minimum=1, maximum=100) == 100
