@@ -35,6 +35,7 @@ from checklists.selectors import (
 )
 from config.api import HistoryMixin, api_url, attachments_action
 from config.permissions import IsAdministratorOrReadOnly
+from config.roles import accord_user
 from config.uploads import STORED_FILE_FIELDS, serve_file
 
 
@@ -321,7 +322,9 @@ class AssessmentViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = AssessmentInputSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        assessment = services.assessment_create(by=request.user, **serializer.validated_data)
+        assessment = services.assessment_create(
+            by=accord_user(request), **serializer.validated_data
+        )
         return Response(AssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(methods=["GET"], responses={200: ResponseSerializer(many=True)}, filters=False)
@@ -340,7 +343,7 @@ class AssessmentViewSet(
             if not changes.is_valid():
                 raise serializers.ValidationError(_named_errors(request.data, changes.errors))
             services.responses_update(
-                assessment=assessment, by=request.user, changes=changes.validated_data
+                assessment=assessment, by=accord_user(request), changes=changes.validated_data
             )
         return Response(
             ResponseSerializer(
@@ -363,7 +366,7 @@ class AssessmentViewSet(
         upload = EvidenceUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         evidence = services.evidence_add(
-            assessment=assessment, by=request.user, **upload.validated_data
+            assessment=assessment, by=accord_user(request), **upload.validated_data
         )
         return Response(
             EvidenceFileSerializer(evidence, context={"request": request}).data,
@@ -397,7 +400,7 @@ class AssessmentViewSet(
         if evidence is None:
             raise Http404("No such evidence file.")
         if request.method == "DELETE":
-            services.evidence_remove(evidence=evidence, by=request.user)
+            services.evidence_remove(evidence=evidence, by=accord_user(request))
             return Response(status=status.HTTP_204_NO_CONTENT)
         return serve_file(evidence.file, filename=evidence.name, content_type=evidence.content_type)
 
@@ -453,20 +456,24 @@ class AssessmentViewSet(
     @extend_schema(request=None, responses={200: AssessmentSerializer})
     @action(detail=True, methods=["post"], filterset_class=None, pagination_class=None)
     def submit(self, request: Request, pk: str | None = None) -> Response:
-        assessment = services.assessment_submit(assessment=self.get_object(), by=request.user)
+        assessment = services.assessment_submit(
+            assessment=self.get_object(), by=accord_user(request)
+        )
         return Response(AssessmentSerializer(assessment).data)
 
     @extend_schema(request=None, responses={200: AssessmentSerializer})
     @action(detail=True, methods=["post"], filterset_class=None, pagination_class=None)
     def approve(self, request: Request, pk: str | None = None) -> Response:
-        assessment = services.assessment_approve(assessment=self.get_object(), by=request.user)
+        assessment = services.assessment_approve(
+            assessment=self.get_object(), by=accord_user(request)
+        )
         return Response(AssessmentSerializer(assessment).data)
 
     @extend_schema(request=None, responses={201: AssessmentSerializer})
     @action(detail=True, methods=["post"], filterset_class=None, pagination_class=None)
     def clone(self, request: Request, pk: str | None = None) -> Response:
         """Start the next round: answers kept, each to be re-confirmed."""
-        clone = services.assessment_clone(source=self.get_object(), by=request.user)
+        clone = services.assessment_clone(source=self.get_object(), by=accord_user(request))
         return Response(AssessmentSerializer(clone).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=UpgradeSerializer, responses={201: AssessmentSerializer})
@@ -476,7 +483,9 @@ class AssessmentViewSet(
         serializer = UpgradeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         report = services.assessment_upgrade(
-            source=self.get_object(), to=serializer.validated_data["template"], by=request.user
+            source=self.get_object(),
+            to=serializer.validated_data["template"],
+            by=accord_user(request),
         )
         body = AssessmentSerializer(report.assessment).data
         body["upgrade"] = {

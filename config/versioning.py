@@ -7,12 +7,15 @@ Every save path (services, forms, admin, shell) goes through it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models, router, transaction
 from django.db.models import F
 
 from config.errors import StaleVersionError
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class VersionedModel(models.Model):
@@ -20,6 +23,10 @@ class VersionedModel(models.Model):
         default=1,
         help_text="Increases by one with every saved change; send it back with an update.",
     )
+
+    # Who saved the change and why, for the history row; set by the service before save().
+    _history_user: User | None
+    _change_reason: str
 
     class Meta:
         abstract = True

@@ -34,6 +34,7 @@ from agreements.models import (
 from agreements.selectors import agreement_for_user, agreement_list, agreements_visible_to
 from agreements.selectors.agreements import can_review_agreement
 from config.api import RecordViewSet, api_url, attachments_action, crud_schema, take_version
+from config.roles import accord_user
 from config.uploads import STORED_FILE_FIELDS, serve_file
 
 User = get_user_model()
@@ -276,7 +277,7 @@ class AgreementViewSet(RecordViewSet):
         serializer.is_valid(raise_exception=True)
         services.agreement_transition(
             agreement=agreement,
-            by=request.user,
+            by=accord_user(request),
             to=serializer.validated_data["to"],
             note=serializer.validated_data["note"],
         )
@@ -306,7 +307,7 @@ class AgreementViewSet(RecordViewSet):
         serializer = ReviewSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         review = services.agreement_review_record(
-            agreement=agreement, by=request.user, **serializer.validated_data
+            agreement=agreement, by=accord_user(request), **serializer.validated_data
         )
         return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
 
@@ -322,7 +323,7 @@ class AgreementViewSet(RecordViewSet):
         serializer = PartyInputSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         party = services.agreement_party_add(
-            agreement=agreement, by=request.user, **serializer.validated_data
+            agreement=agreement, by=accord_user(request), **serializer.validated_data
         )
         return Response(PartySerializer(party).data, status=status.HTTP_201_CREATED)
 
@@ -337,7 +338,7 @@ class AgreementViewSet(RecordViewSet):
         serializer = DocumentInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         document = services.agreement_document_upload(
-            agreement=agreement, by=request.user, **serializer.validated_data
+            agreement=agreement, by=accord_user(request), **serializer.validated_data
         )
         return Response(
             DocumentSerializer(document, context={"request": request}).data,
@@ -406,10 +407,12 @@ class AgreementPartyViewSet(
         serializer.is_valid(raise_exception=True)
         changes = dict(serializer.validated_data)
         version = take_version(changes)
-        services.agreement_party_update(party=party, by=request.user, version=version, **changes)
+        services.agreement_party_update(
+            party=party, by=accord_user(request), version=version, **changes
+        )
         return Response(PartySerializer(party).data)
 
     @extend_schema(responses={204: OpenApiResponse(description="Removed.")})
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        services.agreement_party_remove(party=self.get_object(), by=request.user)
+        services.agreement_party_remove(party=self.get_object(), by=accord_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)

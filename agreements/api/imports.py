@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from agreements.models import AgreementImport
 from agreements.services.imports import agreement_import_start
-from config.roles import is_administrator
+from config.roles import accord_user, is_administrator
 
 
 class IsAdministrator(permissions.BasePermission):
@@ -82,7 +82,7 @@ class AgreementImportViewSet(
         serializer = ImportInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         job = agreement_import_start(
-            by=request.user,
+            by=accord_user(request),
             upload=serializer.validated_data["file"],
             dry_run=serializer.validated_data["dry_run"],
             stop_on_error=serializer.validated_data["stop_on_error"],

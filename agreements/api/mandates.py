@@ -40,6 +40,7 @@ from agreements.selectors import (
 )
 from agreements.selectors.clearance import Clearance
 from config.api import RecordViewSet, crud_schema
+from config.roles import accord_user
 
 # --- mandates --------------------------------------------------------------------------------
 
@@ -183,7 +184,7 @@ class MandateViewSet(RecordViewSet):
         serializer = LegalReviewInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         review = services.legal_review_decide(
-            mandate=mandate, reviewer=request.user, **serializer.validated_data
+            mandate=mandate, reviewer=accord_user(request), **serializer.validated_data
         )
         return Response(LegalReviewSerializer(review).data, status=status.HTTP_201_CREATED)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,6 +15,9 @@ from agreements.models.partners import ActivityType, Partner
 from config.dates import add_months, minus_days
 from config.db import FieldUniqueConstraint
 from config.versioning import VersionedModel
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class Agreement(VersionedModel):
@@ -310,6 +314,8 @@ class AgreementDocument(models.Model):
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
+    # Who saved the change, for the history row; set by the service before save().
+    _history_user: User | None
 
     class Meta:
         ordering = ["-uploaded_at"]
@@ -336,6 +342,8 @@ class AgreementReview(models.Model):
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
+    # Who saved the change, for the history row; set by the service before save().
+    _history_user: User | None
 
     class Meta:
         ordering = ["-reviewed_on", "-id"]

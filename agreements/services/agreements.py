@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -28,7 +28,7 @@ from agreements.selectors.agreements import agreements_visible_to, can_edit_agre
 from agreements.selectors.partners import partners_visible_to
 from agreements.validators import validate_language_code
 from config.dates import add_months
-from config.roles import Role, has_role, is_administrator
+from config.roles import AnyUser, Role, has_role, is_administrator
 from config.uploads import check_upload
 from config.versioning import versioned_update
 
@@ -86,7 +86,7 @@ def _check_people(*, owner: Any, legal_reviewer: Any) -> None:
         raise ValidationError(errors)
 
 
-def _check_related_visible(*, by: AbstractBaseUser, fields: dict[str, Any]) -> None:
+def _check_related_visible(*, by: User, fields: dict[str, Any]) -> None:
     visible = agreements_visible_to(by)
     for name in ("parent", "supersedes"):
         related = fields.get(name)
@@ -97,7 +97,7 @@ def _check_related_visible(*, by: AbstractBaseUser, fields: dict[str, Any]) -> N
 @transaction.atomic
 def agreement_create(
     *,
-    by: AbstractBaseUser,
+    by: User,
     activity_types: Iterable[Any] = (),
     parties: Iterable[dict[str, Any]] = (),
     **fields: Any,
@@ -127,9 +127,7 @@ def agreement_create(
     return agreement
 
 
-def _validate_new_parties(
-    *, by: AbstractBaseUser, agreement: Agreement, rows: list[dict[str, Any]]
-) -> None:
+def _validate_new_parties(*, by: User, agreement: Agreement, rows: list[dict[str, Any]]) -> None:
     seen: set[int] = set()
     visible = partners_visible_to(by)
     for index, row in enumerate(rows):
@@ -157,7 +155,7 @@ def _validate_new_parties(
 def agreement_update(
     *,
     agreement: Agreement,
-    by: AbstractBaseUser,
+    by: User,
     version: int,
     activity_types: Iterable[Any] | None = None,
     **changes: Any,
@@ -182,7 +180,7 @@ def agreement_update(
 
 @transaction.atomic
 def agreement_party_add(
-    *, agreement: Agreement, by: AbstractBaseUser, partner: Partner, **fields: Any
+    *, agreement: Agreement, by: User, partner: Partner, **fields: Any
 ) -> AgreementParty:
     if not partners_visible_to(by).filter(pk=partner.pk).exists():
         raise ValidationError({"partner": ["No such partner."]})
@@ -195,7 +193,7 @@ def agreement_party_add(
 
 @transaction.atomic
 def agreement_party_update(
-    *, party: AgreementParty, by: AbstractBaseUser, version: int, **changes: Any
+    *, party: AgreementParty, by: User, version: int, **changes: Any
 ) -> AgreementParty:
     if "partner" in changes:
         raise ValidationError({"partner": ["Remove the party and add the other partner."]})
@@ -203,7 +201,7 @@ def agreement_party_update(
 
 
 @transaction.atomic
-def agreement_party_remove(*, party: AgreementParty, by: AbstractBaseUser) -> None:
+def agreement_party_remove(*, party: AgreementParty, by: User) -> None:
     agreement = party.agreement
     if agreement.status in {S.IN_FORCE, S.SUSPENDED} and agreement.parties.count() == 1:
         raise AgreementsError(
@@ -230,7 +228,7 @@ def _transition_problems(agreement: Agreement, to: str) -> list[str]:
     return problems
 
 
-def allowed_transitions(agreement: Agreement, user: AbstractBaseUser) -> list[str]:
+def allowed_transitions(agreement: Agreement, user: AnyUser) -> list[str]:
     """The transitions this user could make now (for buttons that only show when allowed)."""
     if not can_transition(user, agreement):
         return []
@@ -248,13 +246,13 @@ def allowed_transitions(agreement: Agreement, user: AbstractBaseUser) -> list[st
     return result
 
 
-def can_transition(user: AbstractBaseUser, agreement: Agreement) -> bool:
+def can_transition(user: AnyUser, agreement: Agreement) -> bool:
     return can_edit_agreement(user, agreement) or has_role(user, Role.LEGAL_ADVISOR)
 
 
 @transaction.atomic
 def agreement_transition(
-    *, agreement: Agreement, to: str, by: AbstractBaseUser | None, note: str = ""
+    *, agreement: Agreement, to: str, by: User | None, note: str = ""
 ) -> Agreement:
     """Move an agreement along its lifecycle, if the lifecycle and its guards allow it."""
     current = agreement.status
@@ -301,7 +299,7 @@ def agreement_transition(
 def agreement_review_record(
     *,
     agreement: Agreement,
-    by: AbstractBaseUser,
+    by: User,
     reviewed_on: date,
     outcome: str,
     notes: str = "",
@@ -331,7 +329,7 @@ DOCUMENT_TYPES = frozenset({".pdf", ".docx", ".odt", ".txt", ".png", ".jpg", ".j
 def agreement_document_upload(
     *,
     agreement: Agreement,
-    by: AbstractBaseUser,
+    by: User,
     file: UploadedFile,
     title: str,
     language: str,

@@ -18,7 +18,7 @@ from typing import Any
 
 import pycountry
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.functions import Lower
@@ -401,7 +401,7 @@ def agreement_register_import(
     *,
     content: bytes,
     filename: str,
-    by: AbstractBaseUser,
+    by: User,
     dry_run: bool,
     stop_on_error: bool,
 ) -> ImportReport:
@@ -469,7 +469,7 @@ def agreement_import_run(*, job: AgreementImport) -> AgreementImport:
 
 
 def agreement_import_start(
-    *, by: AbstractBaseUser, upload: Any, dry_run: bool, stop_on_error: bool
+    *, by: User, upload: Any, dry_run: bool, stop_on_error: bool
 ) -> AgreementImport:
     """Store the upload and queue the import; the caller answers 202 with the job's address."""
     from agreements.tasks import run_agreement_import  # tasks import services: import late

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from agreements.forms import ImportForm
 from agreements.models import AgreementImport
 from agreements.services.imports import ALL_COLUMNS, REQUIRED_COLUMNS, agreement_import_start
-from config.roles import is_administrator
+from config.roles import accord_user, is_administrator
 from config.views import role_required, run_service
 
 
@@ -31,7 +31,7 @@ def import_start_page(request: HttpRequest) -> HttpResponse:
             request,
             form,
             lambda: agreement_import_start(
-                by=request.user,
+                by=accord_user(request),
                 upload=form.cleaned_data["file"],
                 dry_run=form.cleaned_data["dry_run"],
                 stop_on_error=form.cleaned_data["stop_on_error"],
@@ -72,7 +72,7 @@ def import_confirm_page(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form,
         lambda: agreement_import_start(
-            by=request.user,
+            by=accord_user(request),
             upload=upload,
             dry_run=False,
             stop_on_error=request.POST.get("stop_on_error") == "on",

@@ -27,7 +27,7 @@ from agreements.selectors import (
 )
 from config.errors import StaleVersionError
 from config.history import history_entries
-from config.roles import reads_everything
+from config.roles import accord_user, reads_everything
 from config.views import role_required, without_blanks
 
 PAGE_SIZE = 50
@@ -85,7 +85,7 @@ def partner_create_page(request: HttpRequest) -> HttpResponse:
     form = PartnerForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            partner = services.partner_create(by=request.user, **form.partner_changes())
+            partner = services.partner_create(by=accord_user(request), **form.partner_changes())
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -105,7 +105,7 @@ def partner_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.partner_update(
                 partner=partner_for_user(request.user, pk, write=True),
-                by=request.user,
+                by=accord_user(request),
                 version=based_on,
                 **form.partner_changes(),
             )

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -36,7 +36,7 @@ EVIDENCE_TYPES = frozenset(
 )
 
 
-def _check_writer(by: AbstractBaseUser, partner: Partner) -> None:
+def _check_writer(by: User, partner: Partner) -> None:
     if not partners_visible_to(by).filter(pk=partner.pk).exists():
         raise ValidationError({"partner": ["No such partner."]})
     if not can_edit_partner(by, partner):
@@ -52,7 +52,7 @@ def _check_open(assessment: Assessment) -> None:
         )
 
 
-def _check_answerer(by: AbstractBaseUser, assessment: Assessment) -> None:
+def _check_answerer(by: User, assessment: Assessment) -> None:
     if not can_edit_partner(by, assessment.partner):
         raise PermissionDenied("Only the partner's liaison officers answer its assessments.")
     _check_open(assessment)
@@ -79,7 +79,7 @@ def _copy_evidence_files(pairs: list[tuple[ItemResponse, ItemResponse]]) -> None
 
 @transaction.atomic
 def assessment_create(
-    *, by: AbstractBaseUser, partner: Partner, template: ChecklistTemplate, **fields: Any
+    *, by: User, partner: Partner, template: ChecklistTemplate, **fields: Any
 ) -> Assessment:
     """A new assessment with one unanswered response per template item."""
     _check_writer(by, partner)
@@ -94,7 +94,7 @@ def assessment_create(
 
 
 @transaction.atomic
-def assessment_clone(*, source: Assessment, by: AbstractBaseUser) -> Assessment:
+def assessment_clone(*, source: Assessment, by: User) -> Assessment:
     """The next round for the same partner and template: answers and evidence kept, each
     result marked to be re-confirmed."""
     _check_writer(by, source.partner)
@@ -140,9 +140,7 @@ class UpgradeReport:
 
 
 @transaction.atomic
-def assessment_upgrade(
-    *, source: Assessment, to: ChecklistTemplate, by: AbstractBaseUser
-) -> UpgradeReport:
+def assessment_upgrade(*, source: Assessment, to: ChecklistTemplate, by: User) -> UpgradeReport:
     """A new assessment on a newer version of the same template. Answers carry over for items
     whose code and requirement are unchanged; changed and new items start unanswered."""
     _check_writer(by, source.partner)
@@ -197,7 +195,7 @@ def assessment_upgrade(
 
 @transaction.atomic
 def responses_update(
-    *, assessment: Assessment, by: AbstractBaseUser, changes: list[dict[str, Any]]
+    *, assessment: Assessment, by: User, changes: list[dict[str, Any]]
 ) -> list[ItemResponse]:
     """Answer many items at once: every change is checked first, then all are saved, or none.
     Each change names its item (`code`) and the `version` of the response it was based on.
@@ -279,7 +277,7 @@ def responses_update(
 
 @transaction.atomic
 def evidence_add(
-    *, assessment: Assessment, by: AbstractBaseUser, code: str, file: UploadedFile
+    *, assessment: Assessment, by: User, code: str, file: UploadedFile
 ) -> EvidenceFile:
     """Attach a file to one item's answer, after checking its size, type and content."""
     _check_answerer(by, assessment)
@@ -307,7 +305,7 @@ def evidence_add(
 
 
 @transaction.atomic
-def evidence_remove(*, evidence: EvidenceFile, by: AbstractBaseUser) -> None:
+def evidence_remove(*, evidence: EvidenceFile, by: User) -> None:
     """Take a file off an open assessment. The stored file goes once no round refers to it
     (a clone shares its predecessor's files)."""
     assessment = evidence.response.assessment
@@ -321,7 +319,7 @@ def evidence_remove(*, evidence: EvidenceFile, by: AbstractBaseUser) -> None:
 
 
 @transaction.atomic
-def assessment_submit(*, assessment: Assessment, by: AbstractBaseUser) -> Assessment:
+def assessment_submit(*, assessment: Assessment, by: User) -> Assessment:
     """The liaison officer submits. A high-criticality item marked met needs evidence."""
     _check_writer(by, assessment.partner)
     _check_open(assessment)
@@ -354,7 +352,7 @@ def assessment_submit(*, assessment: Assessment, by: AbstractBaseUser) -> Assess
 
 
 @transaction.atomic
-def assessment_approve(*, assessment: Assessment, by: AbstractBaseUser) -> Assessment:
+def assessment_approve(*, assessment: Assessment, by: User) -> Assessment:
     if not (has_role(by, Role.MANAGER) or is_administrator(by)):
         raise PermissionDenied("Only a manager approves an assessment.")
     claimed = Assessment.objects.filter(pk=assessment.pk, status=S.SUBMITTED).update(
