@@ -20,7 +20,7 @@ from agreements.models import (
 from agreements.selectors import liaison_officer_candidates
 
 
-class VersionedAdminForm(forms.ModelForm):
+class VersionedAdminForm(forms.ModelForm[Any]):
     """Carries the version the administrator loaded, so a stale save is refused with a message."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -71,7 +71,7 @@ class PartnerAdminForm(VersionedAdminForm):
         return officers
 
 
-class AgencyInline(admin.TabularInline):
+class AgencyInline(admin.TabularInline[Partner, Partner]):
     model = Partner
     fk_name = "parent"
     fields = ["name", "short_name", "status"]
@@ -116,7 +116,7 @@ def _versioned_form(model_class: type, field_names: list[str]) -> type[Versioned
     return type(f"{model_class.__name__}AdminForm", (VersionedAdminForm,), {"Meta": meta})
 
 
-class PartyInline(admin.TabularInline):
+class PartyInline(admin.TabularInline[AgreementParty, Agreement]):
     model = AgreementParty
     fields = ["partner", "role", "signed_on", "in_force_on", "withdrawn_on", "reservations"]
     autocomplete_fields = ["partner"]
@@ -186,7 +186,7 @@ class LegalMandateAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(LegalReview)
-class LegalReviewAdmin(admin.ModelAdmin):
+class LegalReviewAdmin(admin.ModelAdmin[LegalReview]):
     """Decisions are made by legal advisors in Accord itself and never change: read-only."""
 
     list_display = ["mandate", "decision", "reviewer", "decided_at"]
@@ -246,6 +246,6 @@ class EngagementAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(AgreementImport)
-class AgreementImportAdmin(admin.ModelAdmin):
+class AgreementImportAdmin(admin.ModelAdmin[AgreementImport]):
     list_display = ["original_name", "dry_run", "status", "created_by", "created_at"]
     readonly_fields = ["report", "error", "status", "started_at", "finished_at"]

@@ -27,7 +27,7 @@ from agreements.selectors import (
 from config.roles import AnyUser, Role, is_administrator
 
 
-class PartnerForm(forms.ModelForm):
+class PartnerForm(forms.ModelForm[Partner]):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -82,7 +82,7 @@ class _DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class AgreementForm(forms.ModelForm):
+class AgreementForm(forms.ModelForm[Agreement]):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -134,7 +134,7 @@ class AgreementForm(forms.ModelForm):
         return values
 
 
-class PartyForm(forms.ModelForm):
+class PartyForm(forms.ModelForm[AgreementParty]):
     class Meta:
         model = AgreementParty
         fields = ["partner", "role", "signed_on", "in_force_on", "withdrawn_on", "reservations"]
@@ -175,7 +175,7 @@ class DocumentForm(forms.Form):
     equally_authentic = forms.BooleanField(required=False)
 
 
-class MandateForm(forms.ModelForm):
+class MandateForm(forms.ModelForm[LegalMandate]):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -213,7 +213,7 @@ class DecisionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class ConstraintForm(forms.ModelForm):
+class ConstraintForm(forms.ModelForm[SovereigntyConstraint]):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -246,7 +246,7 @@ class ConstraintForm(forms.ModelForm):
             self.fields["version"].initial = self.instance.version
 
 
-class EngagementForm(forms.ModelForm):
+class EngagementForm(forms.ModelForm[Engagement]):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:

@@ -23,7 +23,7 @@ class TemplateUploadForm(forms.Form):
     )
 
 
-class ItemInline(admin.TabularInline):
+class ItemInline(admin.TabularInline[ChecklistItem, ChecklistTemplate]):
     model = ChecklistItem
     fields = ["position", "code", "area", "criticality", "weight", "requirement"]
     readonly_fields = fields
@@ -35,7 +35,7 @@ class ItemInline(admin.TabularInline):
 
 
 @admin.register(ChecklistTemplate)
-class ChecklistTemplateAdmin(admin.ModelAdmin):
+class ChecklistTemplateAdmin(admin.ModelAdmin[ChecklistTemplate]):
     """Published templates are read-only; publish a new template or version by uploading its
     YAML here (or with load_checklist_templates)."""
 
@@ -108,7 +108,7 @@ class ChecklistTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(admin.ModelAdmin):
+class AssessmentAdmin(admin.ModelAdmin[Assessment]):
     list_display = ["partner", "template", "kind", "status", "due_on"]
     list_filter = ["status", "kind"]
     search_fields = ["partner__name"]

@@ -39,7 +39,7 @@ from config.roles import accord_user
 from config.uploads import STORED_FILE_FIELDS, serve_file
 
 
-class ItemSerializer(serializers.ModelSerializer):
+class ItemSerializer(serializers.ModelSerializer[ChecklistItem]):
     class Meta:
         model = ChecklistItem
         fields = [
@@ -53,7 +53,7 @@ class ItemSerializer(serializers.ModelSerializer):
         ]
 
 
-class TemplateSerializer(serializers.ModelSerializer):
+class TemplateSerializer(serializers.ModelSerializer[ChecklistTemplate]):
     item_count = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -72,7 +72,7 @@ class TemplateSerializer(serializers.ModelSerializer):
         ]
 
 
-class TemplateUploadSerializer(serializers.Serializer):
+class TemplateUploadSerializer(serializers.Serializer[Any]):
     file = serializers.FileField(help_text="A template in Accord's YAML format.")
 
 
@@ -80,7 +80,7 @@ class TemplateViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[ChecklistTemplate],
 ):
     """The checklist library. Published versions never change; administrators publish a new
     template or version by uploading YAML (errors name the item and field)."""
@@ -118,7 +118,7 @@ class TemplateViewSet(
         return Response(ItemSerializer(template.items.all(), many=True).data)
 
 
-class AssessmentSerializer(serializers.ModelSerializer):
+class AssessmentSerializer(serializers.ModelSerializer[Assessment]):
     partner_name = serializers.CharField(source="partner.name", read_only=True)
     template_title = serializers.CharField(source="template.title", read_only=True)
     template_version = serializers.IntegerField(source="template.version", read_only=True)
@@ -146,7 +146,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AssessmentInputSerializer(serializers.ModelSerializer):
+class AssessmentInputSerializer(serializers.ModelSerializer[Assessment]):
     partner = VisiblePartnerField()
     agreement = VisibleAgreementField(required=False, allow_null=True)
 
@@ -155,7 +155,7 @@ class AssessmentInputSerializer(serializers.ModelSerializer):
         fields = ["partner", "template", "kind", "agreement", "assessor", "due_on"]
 
 
-class EvidenceFileSerializer(serializers.ModelSerializer):
+class EvidenceFileSerializer(serializers.ModelSerializer[EvidenceFile]):
     code = serializers.CharField(source="response.item.code", read_only=True)
     uploaded_by = serializers.CharField(source="uploaded_by.username", default=None)
     download_url = serializers.SerializerMethodField()
@@ -180,14 +180,14 @@ class EvidenceFileSerializer(serializers.ModelSerializer):
         )
 
 
-class EvidenceUploadSerializer(serializers.Serializer):
+class EvidenceUploadSerializer(serializers.Serializer[Any]):
     code = serializers.CharField(help_text="The item the file is evidence for.")
     file = serializers.FileField(
         help_text="PDF, Office or OpenDocument file, text, CSV, PNG or JPEG, within the size limit."
     )
 
 
-class ResponseSerializer(serializers.ModelSerializer):
+class ResponseSerializer(serializers.ModelSerializer[ItemResponse]):
     code = serializers.CharField(source="item.code", read_only=True)
     area = serializers.CharField(source="item.area", read_only=True)
     requirement = serializers.CharField(source="item.requirement", read_only=True)
@@ -219,7 +219,7 @@ class ResponseSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ResponseChangeSerializer(serializers.Serializer):
+class ResponseChangeSerializer(serializers.Serializer[Any]):
     code = serializers.CharField(help_text="The item's code.")
     version = serializers.IntegerField(min_value=1)
     result = serializers.ChoiceField(choices=ItemResponse.Result.choices, required=False)
@@ -235,11 +235,11 @@ class ResponseChangeSerializer(serializers.Serializer):
     remediation_due_on = serializers.DateField(required=False, allow_null=True)
 
 
-class UpgradeSerializer(serializers.Serializer):
+class UpgradeSerializer(serializers.Serializer[Any]):
     template = serializers.PrimaryKeyRelatedField(queryset=ChecklistTemplate.objects.all())
 
 
-class AreaScoreSerializer(serializers.Serializer):
+class AreaScoreSerializer(serializers.Serializer[Any]):
     area = serializers.CharField()
     label = serializers.CharField()
     score = serializers.FloatField(allow_null=True)
@@ -248,7 +248,7 @@ class AreaScoreSerializer(serializers.Serializer):
     unmet_high = serializers.IntegerField()
 
 
-class ScoreSerializer(serializers.Serializer):
+class ScoreSerializer(serializers.Serializer[Any]):
     overall = serializers.FloatField(allow_null=True)
     completion = serializers.FloatField()
     level = serializers.IntegerField(allow_null=True)
@@ -256,7 +256,7 @@ class ScoreSerializer(serializers.Serializer):
     areas = AreaScoreSerializer(many=True)
 
 
-class CompareItemSerializer(serializers.Serializer):
+class CompareItemSerializer(serializers.Serializer[Any]):
     code = serializers.CharField()
     area = serializers.CharField()
     requirement = serializers.CharField()
@@ -267,7 +267,7 @@ class CompareItemSerializer(serializers.Serializer):
     )
 
 
-class CompareAreaSerializer(serializers.Serializer):
+class CompareAreaSerializer(serializers.Serializer[Any]):
     area = serializers.CharField()
     label = serializers.CharField()
     before = serializers.FloatField(allow_null=True)
@@ -275,7 +275,7 @@ class CompareAreaSerializer(serializers.Serializer):
     change = serializers.ChoiceField(choices=["better", "worse", "unchanged"])
 
 
-class CompareSerializer(serializers.Serializer):
+class CompareSerializer(serializers.Serializer[Any]):
     before = serializers.IntegerField(source="before.pk")
     after = serializers.IntegerField(source="after.pk")
     overall = serializers.DictField(child=serializers.FloatField(allow_null=True))
@@ -283,7 +283,7 @@ class CompareSerializer(serializers.Serializer):
     items = CompareItemSerializer(many=True)
 
 
-class PortfolioScoreSerializer(serializers.Serializer):
+class PortfolioScoreSerializer(serializers.Serializer[Any]):
     assessment = serializers.IntegerField()
     partner = serializers.CharField()
     area = serializers.CharField()
@@ -299,7 +299,7 @@ class AssessmentViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[Assessment],
 ):
     """Assessments of partners you can see. Liaison officers create and answer them; managers
     approve submitted ones; an approved assessment is read-only (start a new round with

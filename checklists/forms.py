@@ -8,7 +8,7 @@ from agreements.selectors import accord_people
 from checklists.models import Assessment, ChecklistTemplate, ItemResponse
 
 
-class AssessmentForm(forms.ModelForm):
+class AssessmentForm(forms.ModelForm[Assessment]):
     class Meta:
         model = Assessment
         fields = ["template", "kind", "due_on"]

@@ -9,7 +9,7 @@ admin.site.site_title = "Accord"
 
 
 @admin.register(WorkerHeartbeat)
-class WorkerHeartbeatAdmin(admin.ModelAdmin):
+class WorkerHeartbeatAdmin(admin.ModelAdmin[WorkerHeartbeat]):
     list_display = ["hostname", "seen_at", "beat_at"]
 
     def has_add_permission(self, request: object) -> bool:

@@ -63,7 +63,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
-class VersionedUpdateSerializerMixin(serializers.Serializer):
+class VersionedUpdateSerializerMixin(serializers.Serializer[Any]):
     """Updates must say which version they were based on."""
 
     version = serializers.IntegerField(
@@ -72,14 +72,14 @@ class VersionedUpdateSerializerMixin(serializers.Serializer):
     )
 
 
-class FieldChangeSerializer(serializers.Serializer):
+class FieldChangeSerializer(serializers.Serializer[Any]):
     field = serializers.CharField()
     label = serializers.CharField()
     old = serializers.CharField()
     new = serializers.CharField()
 
 
-class HistoryEntrySerializer(serializers.Serializer):
+class HistoryEntrySerializer(serializers.Serializer[Any]):
     at = serializers.DateTimeField()
     by = serializers.CharField()
     action = serializers.ChoiceField(choices=["created", "changed", "deleted"])
@@ -116,7 +116,9 @@ def api_url(context: dict[str, Any], name: str, **kwargs: Any) -> str:
     return request.build_absolute_uri(path) if request is not None else path
 
 
-def attachments_action(listed: type[serializers.Serializer], upload: type[serializers.Serializer]):
+def attachments_action(
+    listed: type[serializers.Serializer[Any]], upload: type[serializers.Serializer[Any]]
+):
     """A record's files: GET lists them, a multipart POST adds one (201)."""
 
     def decorate(method: Any) -> Any:
@@ -194,11 +196,11 @@ class ServiceCrudMixin:
     implements `create_record(by=…, **fields)` and `update_record(record, by=…, version=…,
     **changes)`; `get_object()` stores the record it fetched in `self._record`."""
 
-    read_serializer: type[serializers.Serializer]
-    input_serializer: type[serializers.Serializer]
-    update_serializer: type[serializers.Serializer]
+    read_serializer: type[serializers.Serializer[Any]]
+    input_serializer: type[serializers.Serializer[Any]]
+    update_serializer: type[serializers.Serializer[Any]]
 
-    def get_serializer_class(self) -> type[serializers.Serializer]:
+    def get_serializer_class(self) -> type[serializers.Serializer[Any]]:
         return {
             "create": self.input_serializer,
             "update": self.update_serializer,
@@ -238,9 +240,9 @@ class ServiceCrudMixin:
 
 
 def crud_schema(
-    read: type[serializers.Serializer],
-    create: type[serializers.Serializer],
-    update: type[serializers.Serializer],
+    read: type[serializers.Serializer[Any]],
+    create: type[serializers.Serializer[Any]],
+    update: type[serializers.Serializer[Any]],
 ) -> Any:
     """The schema of a ServiceCrudMixin viewset: what each write takes and what it answers."""
     return extend_schema_view(
@@ -257,7 +259,7 @@ class RecordViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[Any],
 ):
     """List, read, create and update a versioned, audited record through its services, with
     its history; records are never deleted through the API."""

@@ -40,7 +40,7 @@ from config.uploads import STORED_FILE_FIELDS, serve_file
 User = get_user_model()
 
 
-class PartySerializer(serializers.ModelSerializer):
+class PartySerializer(serializers.ModelSerializer[AgreementParty]):
     partner_name = serializers.CharField(source="partner.name", read_only=True)
 
     class Meta:
@@ -59,7 +59,7 @@ class PartySerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "partner", "partner_name", "version"]
 
 
-class PartyInputSerializer(serializers.ModelSerializer):
+class PartyInputSerializer(serializers.ModelSerializer[AgreementParty]):
     partner = VisiblePartnerField()
 
     class Meta:
@@ -68,7 +68,7 @@ class PartyInputSerializer(serializers.ModelSerializer):
         validators: list[Any] = []
 
 
-class PartyUpdateSerializer(serializers.ModelSerializer):
+class PartyUpdateSerializer(serializers.ModelSerializer[AgreementParty]):
     version = serializers.IntegerField(min_value=1)
 
     class Meta:
@@ -76,13 +76,13 @@ class PartyUpdateSerializer(serializers.ModelSerializer):
         fields = ["role", "signed_on", "in_force_on", "withdrawn_on", "reservations", "version"]
 
 
-class _PersonSerializer(serializers.Serializer):
+class _PersonSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     username = serializers.CharField()
     name = serializers.CharField(source="get_full_name")
 
 
-class AgreementSerializer(serializers.ModelSerializer):
+class AgreementSerializer(serializers.ModelSerializer[Agreement]):
     """An agreement as read, with its parties and the dates derived from its terms."""
 
     activity_types = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
@@ -127,7 +127,7 @@ class AgreementSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AgreementInputSerializer(serializers.ModelSerializer):
+class AgreementInputSerializer(serializers.ModelSerializer[Agreement]):
     activity_types = serializers.ListField(
         child=ActivityCodeField(), required=False, help_text="Activity type codes."
     )
@@ -171,12 +171,12 @@ class AgreementUpdateSerializer(AgreementInputSerializer):
         fields = [f for f in AgreementInputSerializer.Meta.fields if f != "parties"] + ["version"]
 
 
-class TransitionInputSerializer(serializers.Serializer):
+class TransitionInputSerializer(serializers.Serializer[Any]):
     to = serializers.ChoiceField(choices=Agreement.Status.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class TransitionSerializer(serializers.ModelSerializer):
+class TransitionSerializer(serializers.ModelSerializer[AgreementTransition]):
     by = serializers.CharField(source="by.username", default=None, allow_null=True)
 
     class Meta:
@@ -184,7 +184,7 @@ class TransitionSerializer(serializers.ModelSerializer):
         fields = ["from_status", "to_status", "at", "by", "note"]
 
 
-class ReviewSerializer(serializers.ModelSerializer):
+class ReviewSerializer(serializers.ModelSerializer[AgreementReview]):
     reviewer = serializers.CharField(source="reviewer.username", read_only=True, default=None)
 
     class Meta:
@@ -193,7 +193,7 @@ class ReviewSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "reviewer", "created_at"]
 
 
-class DocumentSerializer(serializers.ModelSerializer):
+class DocumentSerializer(serializers.ModelSerializer[AgreementDocument]):
     uploaded_by = serializers.CharField(source="uploaded_by.username", default=None)
     download_url = serializers.SerializerMethodField()
 
@@ -219,7 +219,7 @@ class DocumentSerializer(serializers.ModelSerializer):
         )
 
 
-class DocumentInputSerializer(serializers.Serializer):
+class DocumentInputSerializer(serializers.Serializer[Any]):
     file = serializers.FileField()
     title = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(
@@ -376,7 +376,7 @@ class AgreementPartyViewSet(
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[AgreementParty],
 ):
     """One party of an agreement: change its dates and role, or remove it."""
 

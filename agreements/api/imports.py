@@ -24,7 +24,7 @@ class IsAdministrator(permissions.BasePermission):
         return is_administrator(request.user)
 
 
-class ImportSerializer(serializers.ModelSerializer):
+class ImportSerializer(serializers.ModelSerializer[AgreementImport]):
     created_by = serializers.CharField(source="created_by.username", read_only=True)
 
     class Meta:
@@ -45,7 +45,7 @@ class ImportSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ImportInputSerializer(serializers.Serializer):
+class ImportInputSerializer(serializers.Serializer[Any]):
     file = serializers.FileField(help_text="CSV (UTF-8) or XLSX; one row per party.")
     dry_run = serializers.BooleanField(
         default=True, help_text="Only report what would be created, and every row's errors."
@@ -59,7 +59,7 @@ class AgreementImportViewSet(
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
     mixins.ListModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[AgreementImport],
 ):
     """Import an existing agreement register (administrators). The upload answers 202 with the
     address of the import; poll it until `status` is `done` (or `failed`) and read `report`."""

@@ -45,7 +45,7 @@ from config.roles import accord_user
 # --- mandates --------------------------------------------------------------------------------
 
 
-class LegalReviewSerializer(serializers.ModelSerializer):
+class LegalReviewSerializer(serializers.ModelSerializer[LegalReview]):
     reviewer = serializers.CharField(source="reviewer.username", read_only=True)
 
     class Meta:
@@ -63,7 +63,7 @@ class LegalReviewSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class LegalReviewInputSerializer(serializers.Serializer):
+class LegalReviewInputSerializer(serializers.Serializer[Any]):
     decision = serializers.ChoiceField(choices=LegalReview.Decision.choices)
     opinion = serializers.CharField()
     conditions = serializers.CharField(required=False, allow_blank=True, default="")
@@ -74,7 +74,7 @@ class LegalReviewInputSerializer(serializers.Serializer):
     )
 
 
-class MandateSerializer(serializers.ModelSerializer):
+class MandateSerializer(serializers.ModelSerializer[LegalMandate]):
     activity_types = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     partners = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     latest_decision = serializers.SerializerMethodField()
@@ -110,7 +110,7 @@ class MandateSerializer(serializers.ModelSerializer):
         return LegalReviewSerializer(reviews[0]).data if reviews else None
 
 
-class MandateInputSerializer(serializers.ModelSerializer):
+class MandateInputSerializer(serializers.ModelSerializer[LegalMandate]):
     activity_types = serializers.ListField(
         child=ActivityCodeField(), help_text="Activity type codes."
     )
@@ -192,7 +192,7 @@ class MandateViewSet(RecordViewSet):
 # --- constraints and engagements -------------------------------------------------------------
 
 
-class ConstraintSerializer(serializers.ModelSerializer):
+class ConstraintSerializer(serializers.ModelSerializer[SovereigntyConstraint]):
     activity_types = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     partner_name = serializers.CharField(source="partner.name", read_only=True)
     category_label = serializers.CharField(source="get_category_display", read_only=True)
@@ -219,7 +219,7 @@ class ConstraintSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ConstraintInputSerializer(serializers.ModelSerializer):
+class ConstraintInputSerializer(serializers.ModelSerializer[SovereigntyConstraint]):
     partner = VisiblePartnerField()
     agreement = VisibleAgreementField(required=False, allow_null=True)
     activity_types = serializers.ListField(
@@ -284,7 +284,7 @@ class ConstraintViewSet(RecordViewSet):
         return services.constraint_update(constraint=record, **changes)
 
 
-class FindingSerializer(serializers.Serializer):
+class FindingSerializer(serializers.Serializer[Any]):
     source = serializers.ChoiceField(choices=["agreement", "mandate", "constraint"])
     effect = serializers.ChoiceField(choices=["covers", "condition", "blocks", "missing", "note"])
     subject = serializers.CharField()
@@ -293,7 +293,7 @@ class FindingSerializer(serializers.Serializer):
     due_on = serializers.DateField(allow_null=True)
 
 
-class ClearanceSerializer(serializers.Serializer):
+class ClearanceSerializer(serializers.Serializer[Any]):
     partner = serializers.IntegerField(source="partner.pk")
     partner_name = serializers.CharField(source="partner.name")
     activity_type = serializers.CharField(source="activity_type.code")
@@ -303,7 +303,7 @@ class ClearanceSerializer(serializers.Serializer):
     findings = FindingSerializer(many=True)
 
 
-class EngagementSerializer(serializers.ModelSerializer):
+class EngagementSerializer(serializers.ModelSerializer[Engagement]):
     activity_type = serializers.SlugRelatedField(slug_field="code", read_only=True)
     partner_name = serializers.CharField(source="partner.name", read_only=True)
 
@@ -324,7 +324,7 @@ class EngagementSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class EngagementInputSerializer(serializers.ModelSerializer):
+class EngagementInputSerializer(serializers.ModelSerializer[Engagement]):
     partner = VisiblePartnerField()
     activity_type = ActivityCodeField()
 
@@ -383,7 +383,7 @@ class EngagementViewSet(RecordViewSet):
         return Response(ClearanceSerializer(result).data)
 
 
-class ClearanceRequestSerializer(serializers.Serializer):
+class ClearanceRequestSerializer(serializers.Serializer[Any]):
     partner = VisiblePartnerField()
     activity_type = ActivityCodeField()
     starts_on = serializers.DateField()
@@ -406,7 +406,7 @@ class ClearanceCheckView(APIView):
         return Response(ClearanceSerializer(result).data)
 
 
-class CoverageCellSerializer(serializers.Serializer):
+class CoverageCellSerializer(serializers.Serializer[Any]):
     partner = serializers.IntegerField()
     partner_name = serializers.CharField()
     activity_type = serializers.CharField()
@@ -416,7 +416,7 @@ class CoverageCellSerializer(serializers.Serializer):
     reasons = serializers.ListField(child=serializers.CharField())
 
 
-class CoverageSerializer(serializers.Serializer):
+class CoverageSerializer(serializers.Serializer[Any]):
     on = serializers.DateField()
     totals = serializers.DictField(child=serializers.IntegerField())
     cells = CoverageCellSerializer(many=True)

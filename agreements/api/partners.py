@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.validators import ProhibitNullCharactersValidator
 from rest_framework import permissions, serializers, viewsets
 
@@ -19,10 +19,8 @@ from agreements.selectors import (
 from config.api import HistoryEntrySerializer, RecordViewSet, crud_schema
 from config.permissions import IsAdministratorOrReadOnly
 
-User = get_user_model()
 
-
-class UserSummarySerializer(serializers.ModelSerializer):
+class UserSummarySerializer(serializers.ModelSerializer[User]):
     name = serializers.SerializerMethodField()
 
     class Meta:
@@ -33,7 +31,7 @@ class UserSummarySerializer(serializers.ModelSerializer):
         return user.get_full_name() or user.get_username()
 
 
-class PartnerSerializer(serializers.ModelSerializer):
+class PartnerSerializer(serializers.ModelSerializer[Partner]):
     """A partner as read."""
 
     country_name = serializers.CharField(read_only=True, allow_null=True)
@@ -64,12 +62,12 @@ class PartnerSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class _LiaisonOfficerField(serializers.PrimaryKeyRelatedField):
+class _LiaisonOfficerField(serializers.PrimaryKeyRelatedField[User]):
     def get_queryset(self) -> Any:
         return User.objects.filter(is_active=True)
 
 
-class PartnerInputSerializer(serializers.ModelSerializer):
+class PartnerInputSerializer(serializers.ModelSerializer[Partner]):
     """A partner as written. Model rules (country code, parent, unique name) run in the service."""
 
     parent = VisiblePartnerField(required=False, allow_null=True)
@@ -122,7 +120,7 @@ class PartnerViewSet(RecordViewSet):
     def get_queryset(self) -> Any:
         return partner_list(self.request.user)
 
-    def get_serializer_class(self) -> type[serializers.Serializer]:
+    def get_serializer_class(self) -> type[serializers.Serializer[Any]]:
         if self.action == "history":
             return HistoryEntrySerializer
         return super().get_serializer_class()
@@ -142,14 +140,14 @@ class PartnerViewSet(RecordViewSet):
         return services.partner_update(partner=record, **changes)
 
 
-class ActivityTypeSerializer(serializers.ModelSerializer):
+class ActivityTypeSerializer(serializers.ModelSerializer[ActivityType]):
     class Meta:
         model = ActivityType
         fields = ["id", "code", "name", "description", "is_active", "version"]
         read_only_fields = ["id", "version"]
 
 
-class ActivityTypeUpdateSerializer(serializers.ModelSerializer):
+class ActivityTypeUpdateSerializer(serializers.ModelSerializer[ActivityType]):
     version = serializers.IntegerField(
         min_value=1, help_text="The version this change is based on. A stale one answers 409."
     )
@@ -185,7 +183,7 @@ class ActivityTypeViewSet(RecordViewSet):
         return services.activity_type_update(activity_type=record, **changes)
 
 
-class UserViewSet(viewsets.ReadOnlyModelViewSet):
+class UserViewSet(viewsets.ReadOnlyModelViewSet[User]):
     """People in Accord; `?role=liaison_officer` lists those who can hold a portfolio."""
 
     serializer_class = UserSummarySerializer
