@@ -38,7 +38,7 @@ class HistoryEntry:
     changes: list[FieldChange] = field(default_factory=list)
 
 
-def _display(model: type[models.Model], name: str, value: Any, related: dict) -> str:
+def _display(model: type[models.Model], name: str, value: Any, related: dict[Any, Any]) -> str:
     if value is None or value == "":
         return "—"
     model_field = model._meta.get_field(name)
@@ -144,7 +144,7 @@ def history_entries(instance: models.Model) -> list[HistoryEntry]:
 
 
 def _changes(
-    model: type[models.Model], before: Any, after: Any, names: list[str], related: dict
+    model: type[models.Model], before: Any, after: Any, names: list[str], related: dict[Any, Any]
 ) -> list[FieldChange]:
     changes = []
     for name in names:
@@ -166,7 +166,7 @@ def _changes(
     return changes
 
 
-def _value(record: Any, model_field: models.Field) -> Any:
+def _value(record: Any, model_field: models.Field[Any, Any]) -> Any:
     if model_field.many_to_many:
         reverse_name = model_field.m2m_reverse_field_name()
         return sorted(

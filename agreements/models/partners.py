@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -10,6 +12,9 @@ from agreements.validators import country_name, validate_country_code
 from config.db import FieldUniqueConstraint
 from config.roles import Role
 from config.versioning import VersionedModel
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class ActivityType(VersionedModel):
@@ -152,7 +157,7 @@ class Partner(VersionedModel):
         if errors:
             raise ValidationError(errors)
 
-    def validate_liaison_officers(self, users: list) -> None:
+    def validate_liaison_officers(self, users: list[User]) -> None:
         """Only members of the liaison_officer group can hold a portfolio."""
         outsiders = [u for u in users if not u.groups.filter(name=Role.LIAISON_OFFICER).exists()]
         if outsiders:

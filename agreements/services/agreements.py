@@ -330,7 +330,7 @@ def agreement_document_upload(
     *,
     agreement: Agreement,
     by: User,
-    file: UploadedFile,
+    file: UploadedFile[bytes],
     title: str,
     language: str,
     kind: str = AgreementDocument.Kind.SIGNED_TEXT,

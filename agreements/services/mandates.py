@@ -61,7 +61,7 @@ def mandate_create(
     return mandate
 
 
-def _check_scope(fields: dict[str, Any], activity_types: list, partners: list) -> None:
+def _check_scope(fields: dict[str, Any], activity_types: list[Any], partners: list[Any]) -> None:
     errors: dict[str, list[str]] = {}
     if not activity_types:
         errors["activity_types"] = ["A mandate covers at least one activity type."]

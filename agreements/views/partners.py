@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -128,7 +129,7 @@ def partner_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "agreements/partner_form.html", context)
 
 
-def _assessments_with_trend(partner: Partner) -> list[dict]:
+def _assessments_with_trend(partner: Partner) -> list[dict[str, Any]]:
     """The partner's assessments, newest first, each with its score, level and the change
     from the one before (one aggregate query for all their scores)."""
     from checklists.selectors import scores_for  # the checklists app builds on partners
@@ -168,7 +169,7 @@ def _genealogy_rows(agreements: list[Agreement]) -> list[tuple[Agreement, int]]:
     return rows
 
 
-def _timeline(agreements: list[Agreement], partner: Partner, today: date) -> list[dict]:
+def _timeline(agreements: list[Agreement], partner: Partner, today: date) -> list[dict[str, Any]]:
     """Every dated event of the partner's agreements and engagements, nearest future first."""
     events = []
     labels = [

@@ -277,7 +277,7 @@ def responses_update(
 
 @transaction.atomic
 def evidence_add(
-    *, assessment: Assessment, by: User, code: str, file: UploadedFile
+    *, assessment: Assessment, by: User, code: str, file: UploadedFile[bytes]
 ) -> EvidenceFile:
     """Attach a file to one item's answer, after checking its size, type and content."""
     _check_answerer(by, assessment)

@@ -167,7 +167,7 @@ def template_load(*, content: str | bytes, source_name: str = "") -> LoadResult:
 TEMPLATE_SUFFIXES = (".yaml", ".yml")
 
 
-def template_upload(*, file: UploadedFile) -> LoadResult:
+def template_upload(*, file: UploadedFile[bytes]) -> LoadResult:
     """Publish an uploaded YAML template (admin and API): name, size and encoding are checked
     before it is read as a template."""
     name = PurePath(file.name or "").name
