@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 import django_stubs_ext
@@ -148,7 +149,9 @@ if DEBUG:
 # Django 6.1's MAILERS: the console by default; ACCORD_SMTP_HOST switches to SMTP.
 _SMTP_HOST = env_optional("ACCORD_SMTP_HOST")
 if _SMTP_HOST is None:
-    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+    MAILERS: dict[str, dict[str, Any]] = {
+        "default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    }
 else:
     MAILERS = {
         "default": {

@@ -138,6 +138,7 @@ class Partner(VersionedModel):
                 )
             else:
                 parent = self.parent
+                assert parent is not None  # parent_id is set: the row loads or DoesNotExist
                 if parent.kind != self.Kind.NATION:
                     errors.setdefault("parent", []).append(
                         f"An agency's parent must be a nation; “{parent}” is "
