@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -19,6 +20,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from config.errors import DomainError, StaleVersionError
 from config.history import history_entries
+from config.roles import accord_user
 
 
 def _django_validation_to_dict(error: DjangoValidationError) -> dict[str, Any]:
@@ -74,7 +76,8 @@ class VersionedUpdateSerializerMixin(serializers.Serializer[Any]):
 
 class FieldChangeSerializer(serializers.Serializer[Any]):
     field = serializers.CharField()
-    label = serializers.CharField()
+    # A declared field: DRF's metaclass takes it off the class, so it never shadows Field.label.
+    label = serializers.CharField()  # type: ignore[assignment]
     old = serializers.CharField()
     new = serializers.CharField()
 
@@ -116,26 +119,29 @@ def api_url(context: dict[str, Any], name: str, **kwargs: Any) -> str:
     return request.build_absolute_uri(path) if request is not None else path
 
 
-def attachments_action(
+def attachments_action[F: Callable[..., Any]](
     listed: type[serializers.Serializer[Any]], upload: type[serializers.Serializer[Any]]
-):
+) -> Callable[[F], F]:
     """A record's files: GET lists them, a multipart POST adds one (201)."""
 
-    def decorate(method: Any) -> Any:
-        method = action(
+    def decorate(view_method: F) -> F:
+        method: Any = action(
             detail=True,
             methods=["get", "post"],
             filterset_class=None,
             pagination_class=None,
             parser_classes=[MultiPartParser],
-        )(method)
+        )(view_method)
         method = extend_schema(
             methods=["POST"],
             request={"multipart/form-data": upload},
             responses={201: listed},
         )(method)
-        return extend_schema(methods=["GET"], responses={200: listed(many=True)}, filters=False)(
-            method
+        return cast(
+            F,
+            extend_schema(methods=["GET"], responses={200: listed(many=True)}, filters=False)(
+                method
+            ),
         )
 
     return decorate
@@ -144,7 +150,9 @@ def attachments_action(
 class AccordAutoSchema(AutoSchema):
     """Documents the error answers every endpoint can give, so clients can rely on them."""
 
-    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+    def _get_response_bodies(
+        self, direction: Literal["request", "response"] = "response"
+    ) -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         errors: dict[str, tuple[dict[str, Any], str]] = {
             "401": (_DETAIL, "Not signed in."),
@@ -187,7 +195,8 @@ def take_version(changes: dict[str, Any]) -> int:
     """Pop the `version` an update is based on; an update without one is refused."""
     if "version" not in changes:
         raise serializers.ValidationError({"version": ["This field is required."]})
-    return changes.pop("version")
+    version: int = changes.pop("version")
+    return version
 
 
 class ServiceCrudMixin:
@@ -199,6 +208,12 @@ class ServiceCrudMixin:
     read_serializer: type[serializers.Serializer[Any]]
     input_serializer: type[serializers.Serializer[Any]]
     update_serializer: type[serializers.Serializer[Any]]
+
+    if TYPE_CHECKING:
+
+        def create_record(self, **fields: Any) -> Any: ...
+
+        def update_record(self, record: Any, **changes: Any) -> Any: ...
 
     def get_serializer_class(self) -> type[serializers.Serializer[Any]]:
         return {
@@ -217,7 +232,7 @@ class ServiceCrudMixin:
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.input_serializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        record = self.create_record(by=request.user, **serializer.validated_data)
+        record = self.create_record(by=accord_user(request), **serializer.validated_data)
         return Response(self.read(record), status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -231,7 +246,7 @@ class ServiceCrudMixin:
         serializer.is_valid(raise_exception=True)
         changes = dict(serializer.validated_data)
         version = take_version(changes)
-        self.update_record(record, by=request.user, version=version, **changes)
+        self.update_record(record, by=accord_user(request), version=version, **changes)
         return Response(self.read(record))
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:

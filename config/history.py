@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import models
 
 # Bookkeeping columns a reader does not care about.
@@ -38,11 +39,19 @@ class HistoryEntry:
     changes: list[FieldChange] = field(default_factory=list)
 
 
-def _display(model: type[models.Model], name: str, value: Any, related: dict[Any, Any]) -> str:
+def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    model_field = model._meta.get_field(name)
+    assert isinstance(model_field, models.Field)  # history tracks fields, not reverse relations
+    return model_field
+
+
+def _display(
+    model: type[models.Model], name: str, value: Any, related: dict[tuple[str, Any], str]
+) -> str:
     if value is None or value == "":
         return "—"
-    model_field = model._meta.get_field(name)
-    if model_field.many_to_many:
+    model_field = _field(model, name)
+    if isinstance(model_field, models.ManyToManyField):
         ids = [row[model_field.m2m_reverse_field_name()] for row in value]
         names = sorted(related.get((name, pk), f"#{pk}") for pk in ids)
         return ", ".join(names) if names else "—"
@@ -61,12 +70,12 @@ def _related_labels(
     """One query per related field for every id that any snapshot mentions."""
     labels: dict[tuple[str, Any], str] = {}
     for name in names:
-        model_field = model._meta.get_field(name)
+        model_field = _field(model, name)
         if not model_field.is_relation:
             continue
         ids: set[Any] = set()
         for record in records:
-            if model_field.many_to_many:
+            if isinstance(model_field, models.ManyToManyField):
                 through_rows = getattr(record, name).all()
                 ids.update(
                     getattr(row, f"{model_field.m2m_reverse_field_name()}_id")
@@ -77,15 +86,15 @@ def _related_labels(
                 if value is not None:
                     ids.add(value)
         target = model_field.related_model
+        assert target is not None  # a relation always has a model at the other end
         for obj in target._default_manager.filter(pk__in=ids):
             labels[(name, obj.pk)] = _label(obj)
     return labels
 
 
 def _label(obj: models.Model) -> str:
-    full_name = getattr(obj, "get_full_name", None)
-    if callable(full_name) and full_name():
-        return f"{full_name()} ({obj.get_username()})"
+    if isinstance(obj, User) and obj.get_full_name():
+        return f"{obj.get_full_name()} ({obj.get_username()})"
     return str(obj)
 
 
@@ -100,7 +109,8 @@ def history_entries(instance: models.Model) -> list[HistoryEntry]:
     """The audit history of one record, newest first."""
     model = type(instance)
     records = list(
-        instance.history.order_by("history_date", "history_id").select_related("history_user")
+        # simple_history adds the `history` manager to the model and ships no types for it.
+        instance.history.order_by("history_date", "history_id").select_related("history_user")  # type: ignore[attr-defined]
     )
     if not records:
         return []
@@ -144,11 +154,15 @@ def history_entries(instance: models.Model) -> list[HistoryEntry]:
 
 
 def _changes(
-    model: type[models.Model], before: Any, after: Any, names: list[str], related: dict[Any, Any]
+    model: type[models.Model],
+    before: Any,
+    after: Any,
+    names: list[str],
+    related: dict[tuple[str, Any], str],
 ) -> list[FieldChange]:
     changes = []
     for name in names:
-        model_field = model._meta.get_field(name)
+        model_field = _field(model, name)
         new_value = _value(after, model_field)
         old_value = _value(before, model_field) if before is not None else None
         if before is not None and old_value == new_value:
@@ -167,7 +181,7 @@ def _changes(
 
 
 def _value(record: Any, model_field: models.Field[Any, Any]) -> Any:
-    if model_field.many_to_many:
+    if isinstance(model_field, models.ManyToManyField):
         reverse_name = model_field.m2m_reverse_field_name()
         return sorted(
             (

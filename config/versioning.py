@@ -51,7 +51,7 @@ class VersionedModel(models.Model):
         if claimed != 1:
             current = manager.filter(pk=self.pk).values_list("version", flat=True).first()
             raise StaleVersionError(
-                instance_label=f"{self._meta.verbose_name.capitalize()} “{self}”",
+                instance_label=f"{str(self._meta.verbose_name).capitalize()} “{self}”",
                 expected=self.version,
                 current=current,
             )
@@ -72,7 +72,7 @@ def versioned_update[M: VersionedModel](
     """
     if instance.version != version:
         raise StaleVersionError(
-            instance_label=f"{instance._meta.verbose_name.capitalize()} “{instance}”",
+            instance_label=f"{str(instance._meta.verbose_name).capitalize()} “{instance}”",
             expected=version,
             current=instance.version,
         )
