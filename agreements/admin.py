@@ -30,6 +30,7 @@ class VersionedAdminForm(forms.ModelForm[Any]):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # a ModelForm's clean() returns cleaned_data
         instance = self.instance
         if instance.pk:
             current = (

@@ -278,6 +278,7 @@ class ClearanceForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # a ModelForm's clean() returns cleaned_data
         start, end = cleaned.get("starts_on"), cleaned.get("ends_on")
         if start and end and end < start:
             self.add_error("ends_on", "The end comes before the start.")

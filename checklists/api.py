@@ -241,7 +241,8 @@ class UpgradeSerializer(serializers.Serializer[Any]):
 
 class AreaScoreSerializer(serializers.Serializer[Any]):
     area = serializers.CharField()
-    label = serializers.CharField()
+    # A declared field: DRF's metaclass takes it off the class, so it shadows nothing.
+    label = serializers.CharField()  # type: ignore[assignment]
     score = serializers.FloatField(allow_null=True)
     completion = serializers.FloatField()
     items = serializers.IntegerField()
@@ -269,7 +270,8 @@ class CompareItemSerializer(serializers.Serializer[Any]):
 
 class CompareAreaSerializer(serializers.Serializer[Any]):
     area = serializers.CharField()
-    label = serializers.CharField()
+    # A declared field: DRF's metaclass takes it off the class, so it shadows nothing.
+    label = serializers.CharField()  # type: ignore[assignment]
     before = serializers.FloatField(allow_null=True)
     after = serializers.FloatField(allow_null=True)
     change = serializers.ChoiceField(choices=["better", "worse", "unchanged"])

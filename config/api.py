@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -112,7 +112,7 @@ _CONFLICT = {
 }
 
 
-def api_url(context: dict[str, Any], name: str, **kwargs: Any) -> str:
+def api_url(context: Mapping[str, Any], name: str, **kwargs: Any) -> str:
     """The absolute URL of an API route, for links in a response (relative without a request)."""
     path = reverse(f"api:{name}", kwargs=kwargs)
     request = context.get("request")

@@ -134,7 +134,8 @@ class AgreementInputSerializer(serializers.ModelSerializer[Agreement]):
     parties = PartyInputSerializer(many=True, required=False)
     owner = ActiveUserField(required=False, allow_null=True)
     legal_reviewer = ActiveUserField(required=False, allow_null=True)
-    parent = VisibleAgreementField(required=False, allow_null=True)
+    # A declared field: DRF's metaclass takes it off the class, so it shadows nothing.
+    parent = VisibleAgreementField(required=False, allow_null=True)  # type: ignore[assignment]
     supersedes = VisibleAgreementField(required=False, allow_null=True)
 
     class Meta:
@@ -362,12 +363,12 @@ class AgreementViewSet(RecordViewSet):
         self, request: Request, pk: str | None = None, document_pk: str | None = None
     ) -> FileResponse:
         agreement = self.get_object()
-        document = agreement.documents.filter(pk=document_pk).first()
+        document = agreement.documents.filter(pk=document_pk).first() if document_pk else None
         if document is None:
             raise Http404("No such document.")
         return serve_file(
             document.file,
-            filename=document.file.name.rsplit("/", 1)[-1],
+            filename=(document.file.name or "").rsplit("/", 1)[-1],
             content_type=document.content_type,
         )
 

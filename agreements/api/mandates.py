@@ -285,7 +285,8 @@ class ConstraintViewSet(RecordViewSet):
 
 
 class FindingSerializer(serializers.Serializer[Any]):
-    source = serializers.ChoiceField(choices=["agreement", "mandate", "constraint"])
+    # A declared field: DRF's metaclass takes it off the class, so it shadows nothing.
+    source = serializers.ChoiceField(choices=["agreement", "mandate", "constraint"])  # type: ignore[assignment]
     effect = serializers.ChoiceField(choices=["covers", "condition", "blocks", "missing", "note"])
     subject = serializers.CharField()
     detail = serializers.CharField()

@@ -27,7 +27,7 @@ class UserSummarySerializer(serializers.ModelSerializer[User]):
         model = User
         fields = ["id", "username", "name"]
 
-    def get_name(self, user: Any) -> str:
+    def get_name(self, user: User) -> str:
         return user.get_full_name() or user.get_username()
 
 
@@ -70,7 +70,8 @@ class _LiaisonOfficerField(serializers.PrimaryKeyRelatedField[User]):
 class PartnerInputSerializer(serializers.ModelSerializer[Partner]):
     """A partner as written. Model rules (country code, parent, unique name) run in the service."""
 
-    parent = VisiblePartnerField(required=False, allow_null=True)
+    # A declared field: DRF's metaclass takes it off the class, so it shadows nothing.
+    parent = VisiblePartnerField(required=False, allow_null=True)  # type: ignore[assignment]
     liaison_officers = _LiaisonOfficerField(
         many=True,
         required=False,
@@ -173,7 +174,7 @@ class ActivityTypeViewSet(RecordViewSet):
         return [*super().get_permissions(), IsAdministratorOrReadOnly()]
 
     def get_object(self) -> ActivityType:
-        self._record = super().get_object()
+        self._record: ActivityType = super().get_object()
         return self._record
 
     def create_record(self, **fields: Any) -> ActivityType:

@@ -46,7 +46,7 @@ def agreement_list_page(request: HttpRequest) -> HttpResponse:
 
 
 def _genealogy(agreement: Agreement) -> dict[str, object]:
-    ancestors = []
+    ancestors: list[Agreement] = []
     current = agreement.parent
     while current is not None and len(ancestors) < 10:
         ancestors.insert(0, current)
@@ -149,7 +149,7 @@ def agreement_transition_page(request: HttpRequest, pk: int) -> HttpResponse:
         if done is not None:
             messages.success(request, f"Now {agreement.get_status_display().lower()}.")
     for error in form.errors.values():
-        messages.error(request, " ".join(error))
+        messages.error(request, " ".join(map(str, error)))
     return redirect("agreement-detail", pk=pk)
 
 
@@ -192,7 +192,7 @@ def party_remove_page(request: HttpRequest, pk: int) -> HttpResponse:
     ):
         messages.success(request, f"{party.partner} removed.")
     for errors in form.errors.values():
-        messages.error(request, " ".join(errors))
+        messages.error(request, " ".join(map(str, errors)))
     return redirect("agreement-detail", pk=party.agreement_id)
 
 
@@ -241,6 +241,6 @@ def document_download(request: HttpRequest, pk: int) -> FileResponse:
     agreement_for_user(request.user, document.agreement_id)
     return serve_file(
         document.file,
-        filename=document.file.name.rsplit("/", 1)[-1],
+        filename=(document.file.name or "").rsplit("/", 1)[-1],
         content_type=document.content_type,
     )
