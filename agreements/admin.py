@@ -22,7 +22,7 @@ from agreements.selectors import liaison_officer_candidates
 from config.admin import ServiceAdmin
 
 
-class VersionedAdminForm(forms.ModelForm):
+class VersionedAdminForm(forms.ModelForm[Any]):
     """Carries the version the administrator loaded, so a stale save is refused with a message."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -32,6 +32,7 @@ class VersionedAdminForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # a ModelForm's clean() returns cleaned_data
         instance = self.instance
         if instance.pk:
             current = (
@@ -73,7 +74,7 @@ class PartnerAdminForm(VersionedAdminForm):
         return officers
 
 
-class AgencyInline(admin.TabularInline):
+class AgencyInline(admin.TabularInline[Partner, Partner]):
     model = Partner
     fk_name = "parent"
     fields = ["name", "short_name", "status"]
@@ -124,13 +125,20 @@ def _versioned_form(model_class: type, field_names: list[str]) -> type[Versioned
     return type(f"{model_class.__name__}AdminForm", (VersionedAdminForm,), {"Meta": meta})
 
 
-class PartyInline(admin.TabularInline):
+class PartyInline(admin.TabularInline[AgreementParty, Agreement]):
     """Shown, not edited: parties are added, changed and removed on the agreement's page or
     through the API, where their rules and history live."""
 
     model = AgreementParty
     fields = ["partner", "role", "signed_on", "in_force_on", "withdrawn_on", "reservations"]
-    readonly_fields = fields
+    readonly_fields = [
+        "partner",
+        "role",
+        "signed_on",
+        "in_force_on",
+        "withdrawn_on",
+        "reservations",
+    ]
     extra = 0
     can_delete = False
 
@@ -216,7 +224,7 @@ class LegalMandateAdmin(ServiceAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(LegalReview)
-class LegalReviewAdmin(admin.ModelAdmin):
+class LegalReviewAdmin(admin.ModelAdmin[LegalReview]):
     """Decisions are made by legal advisors in Accord itself and never change: read-only."""
 
     list_display = ["mandate", "decision", "reviewer", "decided_at"]
@@ -282,7 +290,7 @@ class EngagementAdmin(ServiceAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(AgreementImport)
-class AgreementImportAdmin(admin.ModelAdmin):
+class AgreementImportAdmin(admin.ModelAdmin[AgreementImport]):
     """Imports are started on the import page or through the API; here they are read."""
 
     list_display = ["original_name", "dry_run", "status", "created_by", "created_at"]

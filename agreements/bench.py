@@ -326,7 +326,7 @@ def measure_agreement_list(context: dict[str, Any], *, repeat: int) -> list[Meas
         client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
         params = {"page_size": 100, "status": "in_force", "expires_before": expires_before}
 
-        def call(client: APIClient = client, params: dict = params) -> Any:
+        def call(client: APIClient = client, params: dict[str, Any] = params) -> Any:
             response = client.get("/api/v1/agreements/", params)
             assert response.status_code == 200, response.content[:300]
             return [row["id"] for row in response.json()["results"]]
@@ -340,7 +340,7 @@ def measure_agreement_list(context: dict[str, Any], *, repeat: int) -> list[Meas
         sql = RAW_PAGE_SQL.format(scope=scope)
         args = ["in_force", expires_before] + ([user.pk, user.pk] if role == "lo" else [])
 
-        def raw(sql: str = sql, args: list = args) -> list[int]:
+        def raw(sql: str = sql, args: list[Any] = args) -> list[int]:
             with connection.cursor() as cursor:
                 cursor.execute(sql, args)
                 return [row[0] for row in cursor.fetchall()]
@@ -454,7 +454,7 @@ def measure_coverage(context: dict[str, Any], *, repeat: int) -> list[Measuremen
     type_ids = ",".join(str(a.pk) for a in coverage.activity_types) or "NULL"
     sql = RAW_COVERAGE_SQL.format(types=type_ids)
 
-    def raw() -> list[tuple]:
+    def raw() -> list[tuple[Any, ...]]:
         with connection.cursor() as cursor:
             cursor.execute(sql, {"on": ON})
             return cursor.fetchall()

@@ -6,6 +6,7 @@ from datetime import date
 
 import django_filters
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from agreements.models import (
@@ -66,7 +67,7 @@ class UserFilter(StrictFilterSet):
         model = get_user_model()
         fields = ["q", "role"]
 
-    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+    def search(self, queryset: QuerySet[User], name: str, value: str) -> QuerySet[User]:
         term = value.strip()
         if not term:
             return queryset
@@ -76,7 +77,7 @@ class UserFilter(StrictFilterSet):
             | Q(last_name__icontains=term)
         )
 
-    def with_role(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+    def with_role(self, queryset: QuerySet[User], name: str, value: str) -> QuerySet[User]:
         return queryset.filter(groups__name=value).distinct()
 
 
@@ -113,21 +114,27 @@ class AgreementFilter(StrictFilterSet):
         model = Agreement
         fields = ["q", "partner", "kind", "status", "activity"]
 
-    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+    def search(self, queryset: QuerySet[Agreement], name: str, value: str) -> QuerySet[Agreement]:
         term = value.strip()
         return queryset.filter(Q(reference__icontains=term) | Q(title__icontains=term))
 
-    def with_partner(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
+    def with_partner(
+        self, queryset: QuerySet[Agreement], name: str, value: int
+    ) -> QuerySet[Agreement]:
         parties = AgreementParty.objects.filter(partner_id=value).values("agreement_id")
         return queryset.filter(pk__in=parties)
 
-    def with_activity(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+    def with_activity(
+        self, queryset: QuerySet[Agreement], name: str, value: str
+    ) -> QuerySet[Agreement]:
         through = Agreement.activity_types.through
         return queryset.filter(
             Exists(through.objects.filter(agreement_id=OuterRef("pk"), activitytype__code=value))
         )
 
-    def in_force(self, queryset: QuerySet, name: str, value: date) -> QuerySet:
+    def in_force(
+        self, queryset: QuerySet[Agreement], name: str, value: date
+    ) -> QuerySet[Agreement]:
         partner = self.form.cleaned_data.get("partner")
         if partner is None:
             return queryset.filter(in_force_on(value))
@@ -151,16 +158,22 @@ class MandateFilter(StrictFilterSet):
         model = LegalMandate
         fields = ["q", "status", "kind", "activity", "partner"]
 
-    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+    def search(
+        self, queryset: QuerySet[LegalMandate], name: str, value: str
+    ) -> QuerySet[LegalMandate]:
         term = value.strip()
         return queryset.filter(Q(title__icontains=term) | Q(citation__icontains=term))
 
-    def for_partner(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
+    def for_partner(
+        self, queryset: QuerySet[LegalMandate], name: str, value: int
+    ) -> QuerySet[LegalMandate]:
         through = LegalMandate.partners.through
         named = Exists(through.objects.filter(legalmandate_id=OuterRef("pk"), partner_id=value))
         return queryset.filter(Q(applies_to_all_partners=True) | Q(named))
 
-    def valid(self, queryset: QuerySet, name: str, value: date) -> QuerySet:
+    def valid(
+        self, queryset: QuerySet[LegalMandate], name: str, value: date
+    ) -> QuerySet[LegalMandate]:
         return queryset.filter(
             Q(valid_until__isnull=True) | Q(valid_until__gte=value), valid_from__lte=value
         )

@@ -29,7 +29,7 @@ from config.forms import accord_formfield
 from config.roles import AnyUser, Role, is_administrator
 
 
-class PartnerForm(forms.ModelForm):
+class PartnerForm(forms.ModelForm[Partner]):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -85,7 +85,7 @@ class _DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class AgreementForm(forms.ModelForm):
+class AgreementForm(forms.ModelForm[Agreement]):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -138,7 +138,7 @@ class AgreementForm(forms.ModelForm):
         return values
 
 
-class PartyForm(forms.ModelForm):
+class PartyForm(forms.ModelForm[AgreementParty]):
     class Meta:
         formfield_callback = accord_formfield
         model = AgreementParty
@@ -180,7 +180,7 @@ class DocumentForm(forms.Form):
     equally_authentic = forms.BooleanField(required=False)
 
 
-class MandateForm(forms.ModelForm):
+class MandateForm(forms.ModelForm[LegalMandate]):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -219,7 +219,7 @@ class DecisionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class ConstraintForm(forms.ModelForm):
+class ConstraintForm(forms.ModelForm[SovereigntyConstraint]):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -253,7 +253,7 @@ class ConstraintForm(forms.ModelForm):
             self.fields["version"].initial = self.instance.version
 
 
-class EngagementForm(forms.ModelForm):
+class EngagementForm(forms.ModelForm[Engagement]):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -286,6 +286,7 @@ class ClearanceForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # a ModelForm's clean() returns cleaned_data
         start, end = cleaned.get("starts_on"), cleaned.get("ends_on")
         if start and end and end < start:
             self.add_error("ends_on", "The end comes before the start.")

@@ -14,6 +14,7 @@ from checklists import services
 from checklists.exceptions import ChecklistsError
 from checklists.models import Assessment, ChecklistItem, ChecklistTemplate
 from checklists.selectors import can_publish_templates
+from config.roles import accord_user
 
 
 class TemplateUploadForm(forms.Form):
@@ -23,7 +24,7 @@ class TemplateUploadForm(forms.Form):
     )
 
 
-class ItemInline(admin.TabularInline):
+class ItemInline(admin.TabularInline[ChecklistItem, ChecklistTemplate]):
     model = ChecklistItem
     fields = ["position", "code", "area", "criticality", "weight", "requirement"]
     readonly_fields = fields
@@ -35,7 +36,7 @@ class ItemInline(admin.TabularInline):
 
 
 @admin.register(ChecklistTemplate)
-class ChecklistTemplateAdmin(admin.ModelAdmin):
+class ChecklistTemplateAdmin(admin.ModelAdmin[ChecklistTemplate]):
     """Published templates are read-only; publish a new template or version by uploading its
     YAML here (or with load_checklist_templates)."""
 
@@ -80,7 +81,9 @@ class ChecklistTemplateAdmin(admin.ModelAdmin):
         form = TemplateUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             try:
-                result = services.template_upload(file=form.cleaned_data["file"], by=request.user)
+                result = services.template_upload(
+                    file=form.cleaned_data["file"], by=accord_user(request)
+                )
             except ChecklistsError as refused:
                 form.add_error(None, refused.message)
                 for where, problems in refused.field_errors.items():
@@ -108,7 +111,7 @@ class ChecklistTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(admin.ModelAdmin):
+class AssessmentAdmin(admin.ModelAdmin[Assessment]):
     list_display = ["partner", "template", "kind", "status", "due_on"]
     list_filter = ["status", "kind"]
     search_fields = ["partner__name"]

@@ -165,7 +165,7 @@ def measure(context: dict[str, Any], *, repeat: int) -> list[Measurement]:
         )
     ]
 
-    def orm_scores() -> list[tuple]:
+    def orm_scores() -> list[tuple[Any, ...]]:
         return [
             (
                 r["assessment_id"],
@@ -179,7 +179,7 @@ def measure(context: dict[str, Any], *, repeat: int) -> list[Measurement]:
             for r in area_rows(Assessment.objects.values("pk"))
         ]
 
-    def raw_scores() -> list[tuple]:
+    def raw_scores() -> list[tuple[Any, ...]]:
         with connection.cursor() as cursor:
             cursor.execute(RAW_SCORES_SQL)
             return [

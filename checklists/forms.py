@@ -10,7 +10,7 @@ from config.bounds import DATE_VALIDATORS
 from config.forms import accord_formfield
 
 
-class AssessmentForm(forms.ModelForm):
+class AssessmentForm(forms.ModelForm[Assessment]):
     class Meta:
         formfield_callback = accord_formfield
         model = Assessment

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -12,6 +12,9 @@ from simple_history.models import HistoricalRecords
 from checklists.exceptions import ChecklistsError
 from config.bounds import DATE_VALIDATORS
 from config.versioning import VersionedModel
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class Area(models.TextChoices):
@@ -219,6 +222,8 @@ class EvidenceFile(models.Model):
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
+    # Who saved the change, for the history row; set by the service before save().
+    _history_user: User | None
 
     class Meta:
         ordering = ["uploaded_at", "id"]

@@ -81,7 +81,9 @@ _POSSIBLE = Sum(
 )
 
 
-def area_rows(assessments: QuerySet[Assessment] | list[int]) -> QuerySet:
+def area_rows(
+    assessments: QuerySet[Assessment] | list[int],
+) -> QuerySet[ItemResponse, dict[str, Any]]:
     """One aggregate query: earned and possible weight, answers and unmet high-criticality
     items per assessment and area."""
     return (
@@ -214,7 +216,9 @@ def compare_assessments(older: Assessment, newer: Assessment) -> dict[str, Any]:
     }
 
 
-def portfolio_area_scores(user: AnyUser, *, status: list[str] | None = None) -> list[dict]:
+def portfolio_area_scores(
+    user: AnyUser, *, status: list[str] | None = None
+) -> list[dict[str, Any]]:
     """Score per assessment × area for every visible assessment, from one aggregate query."""
     visible = assessments_visible_to(user)
     if status:

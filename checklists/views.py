@@ -36,7 +36,7 @@ from checklists.selectors import (
 )
 from config.errors import StaleVersionError
 from config.history import history_entries
-from config.roles import Role, has_role, is_administrator
+from config.roles import Role, accord_user, has_role, is_administrator
 from config.uploads import serve_file
 from config.views import role_required, run_service, without_blanks
 
@@ -108,7 +108,7 @@ def assessment_create_page(request: HttpRequest, partner_pk: int) -> HttpRespons
             request,
             form,
             lambda: services.assessment_create(
-                by=request.user, partner=partner, **form.cleaned_data
+                by=accord_user(request), partner=partner, **form.cleaned_data
             ),
         )
         if assessment is not None:
@@ -199,7 +199,7 @@ def response_save(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         if "evidence_file" in request.FILES:
             services.evidence_add(
                 assessment=assessment,
-                by=request.user,
+                by=accord_user(request),
                 code=code,
                 file=request.FILES["evidence_file"],
             )
@@ -208,7 +208,7 @@ def response_save(request: HttpRequest, pk: int, code: str) -> HttpResponse:
             if form.is_valid():
                 services.responses_update(
                     assessment=assessment,
-                    by=request.user,
+                    by=accord_user(request),
                     changes=[
                         {"code": code, "version": form.cleaned_data["version"], **form.changes()}
                     ],
@@ -227,7 +227,7 @@ def evidence_remove_page(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = assessment_for_user(request.user, evidence.response.assessment_id)
     error = None
     try:
-        services.evidence_remove(evidence=evidence, by=request.user)
+        services.evidence_remove(evidence=evidence, by=accord_user(request))
     except ChecklistsError as refused:
         error = _refused(refused)
     return _row_response(request, assessment, evidence.response.item.code, error)
@@ -245,10 +245,11 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
 @require_POST
 def assessment_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     assessment = assessment_for_user(request.user, pk)
+    user = accord_user(request)
     calls = {
-        "submit": lambda: services.assessment_submit(assessment=assessment, by=request.user),
-        "approve": lambda: services.assessment_approve(assessment=assessment, by=request.user),
-        "clone": lambda: services.assessment_clone(source=assessment, by=request.user),
+        "submit": lambda: services.assessment_submit(assessment=assessment, by=user),
+        "approve": lambda: services.assessment_approve(assessment=assessment, by=user),
+        "clone": lambda: services.assessment_clone(source=assessment, by=user),
     }
     if action not in calls:
         raise PermissionDenied("Unknown action.")

@@ -19,7 +19,7 @@ admin.site.login_form = AdminSignInForm
 
 
 @admin.register(WorkerHeartbeat)
-class WorkerHeartbeatAdmin(admin.ModelAdmin):
+class WorkerHeartbeatAdmin(admin.ModelAdmin[WorkerHeartbeat]):
     list_display = ["hostname", "seen_at", "beat_at"]
 
     def has_add_permission(self, request: object) -> bool:
@@ -29,7 +29,7 @@ class WorkerHeartbeatAdmin(admin.ModelAdmin):
         return False
 
 
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(admin.ModelAdmin[Any]):
     """An admin whose saves go through the app's services, like every other door.
 
     The service runs while the form validates (inside the admin's transaction, in a savepoint),
@@ -56,7 +56,9 @@ class ServiceAdmin(admin.ModelAdmin):
         )
         return record
 
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm[Any]]:
         form_class = super().get_form(request, obj, change=change, **kwargs)
         return type(
             form_class.__name__,
@@ -75,13 +77,13 @@ class ServiceAdmin(admin.ModelAdmin):
             self.save_formset(request, form, formset, change=change)
 
 
-class _ServiceFormMixin(forms.ModelForm):
+class _ServiceFormMixin(forms.ModelForm[Any]):
     service_admin: ServiceAdmin
     service_user: Any
     saved_record: Any = None
 
     def _post_clean(self) -> None:
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # ModelForm's hook, absent from the stubs
         if self.errors:
             return
         names = [n for n in self.cleaned_data if n != "version"]

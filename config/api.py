@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -21,6 +22,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from config.errors import DomainError, StaleVersionError
 from config.forms import WHOLE_NUMBER
 from config.history import history_entries
+from config.roles import accord_user
 
 
 def _django_validation_to_dict(error: DjangoValidationError) -> dict[str, Any]:
@@ -79,7 +81,7 @@ class WholeNumberField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
-class AccordModelSerializer(serializers.ModelSerializer):
+class AccordModelSerializer[M: models.Model](serializers.ModelSerializer[M]):
     """The model serializer every Accord endpoint uses: whole numbers read strictly."""
 
     serializer_field_mapping = {
@@ -98,7 +100,7 @@ class AccordModelSerializer(serializers.ModelSerializer):
     }
 
 
-class VersionedUpdateSerializerMixin(serializers.Serializer):
+class VersionedUpdateSerializerMixin(serializers.Serializer[Any]):
     """Updates must say which version they were based on."""
 
     version = serializers.IntegerField(
@@ -107,14 +109,15 @@ class VersionedUpdateSerializerMixin(serializers.Serializer):
     )
 
 
-class FieldChangeSerializer(serializers.Serializer):
+class FieldChangeSerializer(serializers.Serializer[Any]):
     field = serializers.CharField()
-    label = serializers.CharField()
+    # A declared field: DRF's metaclass takes it off the class, so it never shadows Field.label.
+    label = serializers.CharField()  # type: ignore[assignment]
     old = serializers.CharField()
     new = serializers.CharField()
 
 
-class HistoryEntrySerializer(serializers.Serializer):
+class HistoryEntrySerializer(serializers.Serializer[Any]):
     at = serializers.DateTimeField()
     by = serializers.CharField(help_text="Who made the change; `system` for the daily job.")
     action = serializers.ChoiceField(
@@ -162,31 +165,36 @@ _CONFLICT = {
 }
 
 
-def api_url(context: dict[str, Any], name: str, **kwargs: Any) -> str:
+def api_url(context: Mapping[str, Any], name: str, **kwargs: Any) -> str:
     """The absolute URL of an API route, for links in a response (relative without a request)."""
     path = reverse(f"api:{name}", kwargs=kwargs)
     request = context.get("request")
     return request.build_absolute_uri(path) if request is not None else path
 
 
-def attachments_action(listed: type[serializers.Serializer], upload: type[serializers.Serializer]):
+def attachments_action[F: Callable[..., Any]](
+    listed: type[serializers.Serializer[Any]], upload: type[serializers.Serializer[Any]]
+) -> Callable[[F], F]:
     """A record's files: GET lists them, a multipart POST adds one (201)."""
 
-    def decorate(method: Any) -> Any:
-        method = action(
+    def decorate(view_method: F) -> F:
+        method: Any = action(
             detail=True,
             methods=["get", "post"],
             filterset_class=None,
             pagination_class=None,
             parser_classes=[MultiPartParser],
-        )(method)
+        )(view_method)
         method = extend_schema(
             methods=["POST"],
             request={"multipart/form-data": upload},
             responses={201: listed},
         )(method)
-        return extend_schema(methods=["GET"], responses={200: listed(many=True)}, filters=False)(
-            method
+        return cast(
+            F,
+            extend_schema(methods=["GET"], responses={200: listed(many=True)}, filters=False)(
+                method
+            ),
         )
 
     return decorate
@@ -195,7 +203,9 @@ def attachments_action(listed: type[serializers.Serializer], upload: type[serial
 class AccordAutoSchema(AutoSchema):
     """Documents the error answers every endpoint can give, so clients can rely on them."""
 
-    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+    def _get_response_bodies(
+        self, direction: Literal["request", "response"] = "response"
+    ) -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         errors: dict[str, tuple[dict[str, Any], str]] = {
             "401": (_DETAIL, "Not signed in."),
@@ -248,7 +258,8 @@ def take_version(changes: dict[str, Any]) -> int:
     """Pop the `version` an update is based on; an update without one is refused."""
     if "version" not in changes:
         raise serializers.ValidationError({"version": ["This field is required."]})
-    return changes.pop("version")
+    version: int = changes.pop("version")
+    return version
 
 
 class ServiceCrudMixin:
@@ -257,11 +268,17 @@ class ServiceCrudMixin:
     implements `create_record(by=…, **fields)` and `update_record(record, by=…, version=…,
     **changes)`; `get_object()` stores the record it fetched in `self._record`."""
 
-    read_serializer: type[serializers.Serializer]
-    input_serializer: type[serializers.Serializer]
-    update_serializer: type[serializers.Serializer]
+    read_serializer: type[serializers.Serializer[Any]]
+    input_serializer: type[serializers.Serializer[Any]]
+    update_serializer: type[serializers.Serializer[Any]]
 
-    def get_serializer_class(self) -> type[serializers.Serializer]:
+    if TYPE_CHECKING:
+
+        def create_record(self, **fields: Any) -> Any: ...
+
+        def update_record(self, record: Any, **changes: Any) -> Any: ...
+
+    def get_serializer_class(self) -> type[serializers.Serializer[Any]]:
         return {
             "create": self.input_serializer,
             "update": self.update_serializer,
@@ -278,7 +295,7 @@ class ServiceCrudMixin:
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.input_serializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        record = self.create_record(by=request.user, **serializer.validated_data)
+        record = self.create_record(by=accord_user(request), **serializer.validated_data)
         return Response(self.read(record), status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -292,7 +309,7 @@ class ServiceCrudMixin:
         serializer.is_valid(raise_exception=True)
         changes = dict(serializer.validated_data)
         version = take_version(changes)
-        self.update_record(record, by=request.user, version=version, **changes)
+        self.update_record(record, by=accord_user(request), version=version, **changes)
         return Response(self.read(record))
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -301,9 +318,9 @@ class ServiceCrudMixin:
 
 
 def crud_schema(
-    read: type[serializers.Serializer],
-    create: type[serializers.Serializer],
-    update: type[serializers.Serializer],
+    read: type[serializers.Serializer[Any]],
+    create: type[serializers.Serializer[Any]],
+    update: type[serializers.Serializer[Any]],
 ) -> Any:
     """The schema of a ServiceCrudMixin viewset: what each write takes and what it answers."""
     return extend_schema_view(
@@ -320,7 +337,7 @@ class RecordViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[Any],
 ):
     """List, read, create and update a versioned, audited record through its services, with
     its history; records are never deleted through the API."""

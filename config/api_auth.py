@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from config.authentication import token_expired, token_expires_at
+from config.roles import accord_user
 from config.signin import (
     client_address,
     lockout_message,
@@ -28,7 +29,7 @@ from config.signin import (
 )
 
 
-class TokenSerializer(serializers.Serializer):
+class TokenSerializer(serializers.Serializer[Any]):
     token = serializers.CharField(help_text="Send as `Authorization: Token <token>`.")
     expires_at = serializers.DateTimeField(
         allow_null=True, help_text="When the token stops working (null: never)."
@@ -88,5 +89,5 @@ class ObtainTokenView(ObtainAuthToken):
     def delete(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Revoke your API token (signed in with it or with a session); the next POST issues a
         new one."""
-        Token.objects.filter(user=request.user).delete()
+        Token.objects.filter(user=accord_user(request)).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)

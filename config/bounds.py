@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import BaseValidator, MaxValueValidator, MinValueValidator
 from django.db.models import Model
 
 MIN_DATE = date(1900, 1, 1)
@@ -29,7 +29,7 @@ DATE_VALIDATORS = [
 ]
 
 
-def bounded(maximum: int, unit: str, minimum: int = 0) -> list[MinValueValidator]:
+def bounded(maximum: int, unit: str, minimum: int = 0) -> list[BaseValidator]:
     """Validators for a whole number of `unit` between `minimum` and `maximum`."""
     message = f"Enter a whole number of {unit} from {minimum} to {maximum:,}."
     return [

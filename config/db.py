@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -23,7 +24,7 @@ class FieldUniqueConstraint(models.UniqueConstraint):
         except ValidationError as error:
             raise ValidationError({self.error_field: error.messages}) from error
 
-    def deconstruct(self) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
+    def deconstruct(self) -> tuple[str, Sequence[Any], dict[str, Any]]:
         path, args, kwargs = super().deconstruct()
         kwargs["error_field"] = self.error_field
         return path, args, kwargs

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from django import forms
 
@@ -15,7 +17,7 @@ class StrictFilterSet(django_filters.FilterSet):
         valid = super().is_valid()
         getlist = getattr(self.data, "getlist", None)
         for name in self.filters:
-            values = getlist(name) if getlist else [self.data.get(name)]
+            values = getlist(name) if getlist else [(self.data or {}).get(name)]
             if any(value is not None and str(value).strip() == "" for value in values):
                 self.form.add_error(name, "Give a value, or leave the parameter out.")
                 valid = False
@@ -25,9 +27,10 @@ class StrictFilterSet(django_filters.FilterSet):
 class IdFilter(django_filters.NumberFilter):
     """A record id: a positive whole number that fits the database's id column."""
 
-    field_class = forms.IntegerField
+    # Ids are whole numbers; the stubs only know NumberFilter's decimals.
+    field_class = forms.IntegerField  # type: ignore[assignment]
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", 2**63 - 1)
         super().__init__(*args, **kwargs)
@@ -38,7 +41,8 @@ class _StrictBooleanField(forms.NullBooleanField):
 
     widget = forms.TextInput  # NullBooleanSelect would read "2" as true
 
-    def to_python(self, value: object) -> bool | None:
+    # A null boolean field returns None for no value; the stubs give it BooleanField's bool.
+    def to_python(self, value: object) -> bool | None:  # type: ignore[override]
         if value in (None, ""):
             return None
         if value in (True, "true", "True", "1"):
@@ -58,6 +62,6 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
 class BoundedDateFilter(django_filters.DateFilter):
     """A date parameter (YYYY-MM-DD) within the dates Accord accepts anywhere."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("validators", DATE_VALIDATORS)
         super().__init__(*args, **kwargs)

@@ -25,7 +25,7 @@ class WholeNumberField(forms.IntegerField):
         return super().to_python(value)
 
 
-def accord_formfield(model_field: models.Field, **kwargs: Any) -> forms.Field | None:
+def accord_formfield(model_field: models.Field[Any, Any], **kwargs: Any) -> forms.Field | None:
     """`Meta.formfield_callback` of Accord's model forms: whole numbers in ASCII digits."""
     if isinstance(model_field, models.IntegerField) and not model_field.choices:
         kwargs.setdefault("form_class", WholeNumberField)
@@ -45,7 +45,8 @@ class LockoutMixin(forms.Form):
                 self.locked_out = True
                 signin_refused_log(username=username, address=address, until=until)
                 raise forms.ValidationError(lockout_message(until), code="locked_out")
-        return super().clean()
+        cleaned: dict[str, Any] = super().clean() or {}
+        return cleaned
 
 
 class SignInForm(LockoutMixin, AuthenticationForm):

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import models
 
 # Bookkeeping columns a reader does not care about.
@@ -106,11 +107,19 @@ def register_history_fields(model: type[models.Model], *names: str) -> None:
     _extra_fields[model] = tuple(dict.fromkeys((*_extra_fields.get(model, ()), *names)))
 
 
-def _display(model: type[models.Model], name: str, value: Any, related: dict) -> str:
+def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    model_field = model._meta.get_field(name)
+    assert isinstance(model_field, models.Field)  # history tracks fields, not reverse relations
+    return model_field
+
+
+def _display(
+    model: type[models.Model], name: str, value: Any, related: dict[tuple[str, Any], str]
+) -> str:
     if value is None or value == "":
         return "—"
-    model_field = model._meta.get_field(name)
-    if model_field.many_to_many:
+    model_field = _field(model, name)
+    if isinstance(model_field, models.ManyToManyField):
         ids = [row[model_field.m2m_reverse_field_name()] for row in value]
         names = sorted(related.get((name, pk), f"#{pk}") for pk in ids)
         return ", ".join(names) if names else "—"
@@ -129,12 +138,12 @@ def _related_labels(
     """One query per related field for every id that any snapshot mentions."""
     labels: dict[tuple[str, Any], str] = {}
     for name in names:
-        model_field = model._meta.get_field(name)
+        model_field = _field(model, name)
         if not model_field.is_relation:
             continue
         ids: set[Any] = set()
         for record in records:
-            if model_field.many_to_many:
+            if isinstance(model_field, models.ManyToManyField):
                 through_rows = _m2m_rows(record, name)
                 ids.update(
                     getattr(row, f"{model_field.m2m_reverse_field_name()}_id")
@@ -147,15 +156,15 @@ def _related_labels(
         if not ids:
             continue
         target = model_field.related_model
+        assert target is not None  # a relation always has a model at the other end
         for obj in target._default_manager.filter(pk__in=ids):
             labels[(name, obj.pk)] = _label(obj)
     return labels
 
 
 def _label(obj: models.Model) -> str:
-    full_name = getattr(obj, "get_full_name", None)
-    if callable(full_name) and full_name():
-        return f"{full_name()} ({obj.get_username()})"
+    if isinstance(obj, User) and obj.get_full_name():
+        return f"{obj.get_full_name()} ({obj.get_username()})"
     return str(obj)
 
 
@@ -176,7 +185,7 @@ def _tracked_names(model: type[models.Model], child: ChildHistory | None) -> lis
         and (f.editable or f.name in extra)
         and not f.many_to_many
     ]
-    m2m_names = [f.name for f in getattr(model.history.model, "_history_m2m_fields", ())]
+    m2m_names = [f.name for f in getattr(_history(model).model, "_history_m2m_fields", ())]
     names = tracked + m2m_names
     if child is not None:
         names = [n for n in names if n not in child.hidden]
@@ -189,9 +198,10 @@ def history_entries(instance: models.Model) -> list[HistoryEntry]:
     """The audit history of one record and of the records registered as its children, newest
     first."""
     model = type(instance)
-    entries = _entries(model, instance.history.all(), child=None)
+    own = instance.history.all()  # type: ignore[attr-defined]  # simple_history's manager
+    entries = _entries(model, own, child=None)
     for child in _children.get(model, ()):
-        snapshots = child.model.history.filter(**{child.link: instance.pk})
+        snapshots = _history(child.model).filter(**{child.link: instance.pk})
         entries.extend(_entries(child.model, snapshots, child=child))
     # Stable: entries of the same instant keep the order they were built in.
     entries.sort(key=lambda entry: entry.at)
@@ -200,11 +210,11 @@ def history_entries(instance: models.Model) -> list[HistoryEntry]:
 
 
 def _entries(
-    model: type[models.Model], snapshots: models.QuerySet, *, child: ChildHistory | None
+    model: type[models.Model], snapshots: models.QuerySet[Any], *, child: ChildHistory | None
 ) -> list[HistoryEntry]:
     """Entries oldest first, for the snapshots of one record or of many children."""
     names = _tracked_names(model, child)
-    m2m_names = [f.name for f in getattr(model.history.model, "_history_m2m_fields", ())]
+    m2m_names = [f.name for f in getattr(_history(model).model, "_history_m2m_fields", ())]
     records = list(
         snapshots.order_by("history_date", "history_id").select_related(
             "history_user", *(child.select_related if child else ())
@@ -228,7 +238,7 @@ def _load_m2m_rows(model: type[models.Model], records: list[Any], names: list[st
     historical record's own accessor would query once per snapshot)."""
     ids = [record.history_id for record in records]
     for name in names:
-        rows_model = getattr(model.history.model, name).model
+        rows_model = getattr(_history(model).model, name).model
         rows: dict[Any, list[Any]] = {}
         for row in rows_model.objects.filter(history_id__in=ids):
             rows.setdefault(row.history_id, []).append(row)
@@ -237,14 +247,20 @@ def _load_m2m_rows(model: type[models.Model], records: list[Any], names: list[st
 
 
 def _m2m_rows(record: Any, name: str) -> list[Any]:
-    return record.__dict__["_accord_m2m"][name]
+    rows: list[Any] = record.__dict__["_accord_m2m"][name]
+    return rows
+
+
+def _history(model: type[models.Model]) -> Any:
+    """The model's history manager, which simple_history adds (and ships no types for)."""
+    return model.history  # type: ignore[attr-defined]
 
 
 def _object_entries(
     model: type[models.Model],
     records: list[Any],
     names: list[str],
-    related: dict,
+    related: dict[tuple[str, Any], str],
     child: ChildHistory | None,
 ) -> list[HistoryEntry]:
     entries: list[HistoryEntry] = []
@@ -293,11 +309,15 @@ def _object_entries(
 
 
 def _changes(
-    model: type[models.Model], before: Any, after: Any, names: list[str], related: dict
+    model: type[models.Model],
+    before: Any,
+    after: Any,
+    names: list[str],
+    related: dict[tuple[str, Any], str],
 ) -> list[FieldChange]:
     changes = []
     for name in names:
-        model_field = model._meta.get_field(name)
+        model_field = _field(model, name)
         new_value = _value(after, model_field)
         old_value = _value(before, model_field) if before is not None else None
         if before is not None and old_value == new_value:
@@ -315,8 +335,8 @@ def _changes(
     return changes
 
 
-def _value(record: Any, model_field: models.Field) -> Any:
-    if model_field.many_to_many:
+def _value(record: Any, model_field: models.Field[Any, Any]) -> Any:
+    if isinstance(model_field, models.ManyToManyField):
         reverse_name = model_field.m2m_reverse_field_name()
         return sorted(
             (

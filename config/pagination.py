@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
+from rest_framework.views import APIView
 
 
 class AccordPagination(PageNumberPagination):
@@ -13,7 +16,7 @@ class AccordPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = settings.ACCORD_API_MAX_PAGE_SIZE
 
-    def get_page_size(self, request: Request) -> int:
+    def get_page_size(self, request: Request) -> int | None:
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
@@ -35,7 +38,7 @@ class AccordPagination(PageNumberPagination):
             raise ValidationError({"page": ["Must be a page number: a whole number from 1."]})
         return int(raw)
 
-    def get_schema_operation_parameters(self, view: object) -> list[dict]:
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             if parameter["name"] == self.page_size_query_param:

@@ -3,10 +3,28 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
 
-AnyUser = AbstractBaseUser | AnonymousUser
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+
+AnyUser = User | AnonymousUser
+
+
+def accord_user(request: HttpRequest | Request) -> User:
+    """The signed-in user behind a request, for the doors that act on the user's behalf.
+
+    Every such door already refuses anonymous visitors; this narrows the type once, and refuses
+    (403, never a 500) should a door ever forget its guard.
+    """
+    user = request.user
+    if not isinstance(user, User) or not user.is_authenticated:
+        raise PermissionDenied("Sign in first.")
+    return user
 
 
 class Role(StrEnum):
@@ -33,7 +51,8 @@ def user_roles(user: AnyUser) -> frozenset[str]:
     cached = getattr(user, "_accord_roles", None)
     if cached is None:
         cached = frozenset(user.groups.values_list("name", flat=True)) & set(Role)
-        user._accord_roles = cached
+        # A cache for the request on the user object, not a field the stubs know.
+        user._accord_roles = cached  # type: ignore[attr-defined]
     return cached
 
 

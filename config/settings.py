@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from config.env import env_bool, env_int, env_list, env_optional, env_str
+
+# Lets the code write ModelForm[Partner], ModelAdmin[Partner] as the type checker reads them.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("ACCORD_VAR_DIR", str(BASE_DIR / "var")))
@@ -176,7 +181,9 @@ if DEVELOPMENT:
 # Django 6.1's MAILERS: the console by default; ACCORD_SMTP_HOST switches to SMTP.
 _SMTP_HOST = env_optional("ACCORD_SMTP_HOST")
 if _SMTP_HOST is None:
-    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+    MAILERS: dict[str, dict[str, Any]] = {
+        "default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    }
 else:
     MAILERS = {
         "default": {

@@ -50,7 +50,7 @@ class CheckedUpload:
 
 
 def check_upload(
-    file: UploadedFile, *, limit: int, accepted: frozenset[str], field: str = "file"
+    file: UploadedFile[bytes], *, limit: int, accepted: frozenset[str], field: str = "file"
 ) -> CheckedUpload:
     """Refuse an empty or oversized file, an extension not in `accepted`, or content that is
     not what its extension says; return its size, type and SHA-256. Errors name `field`."""

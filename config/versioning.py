@@ -7,12 +7,15 @@ Every save path (services, forms, admin, shell) goes through it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models, router, transaction
 from django.db.models import F
 
 from config.errors import StaleVersionError
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class VersionedModel(models.Model):
@@ -20,6 +23,10 @@ class VersionedModel(models.Model):
         default=1,
         help_text="Increases by one with every saved change; send it back with an update.",
     )
+
+    # Who saved the change and why, for the history row; set by the service before save().
+    _history_user: User | None
+    _change_reason: str
 
     class Meta:
         abstract = True
@@ -44,7 +51,7 @@ class VersionedModel(models.Model):
         if claimed != 1:
             current = manager.filter(pk=self.pk).values_list("version", flat=True).first()
             raise StaleVersionError(
-                instance_label=f"{self._meta.verbose_name.capitalize()} “{self}”",
+                instance_label=f"{str(self._meta.verbose_name).capitalize()} “{self}”",
                 expected=self.version,
                 current=current,
             )
@@ -65,7 +72,7 @@ def versioned_update[M: VersionedModel](
     """
     if instance.version != version:
         raise StaleVersionError(
-            instance_label=f"{instance._meta.verbose_name.capitalize()} “{instance}”",
+            instance_label=f"{str(instance._meta.verbose_name).capitalize()} “{instance}”",
             expected=version,
             current=instance.version,
         )

@@ -5,7 +5,7 @@ import sys
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
-from typing import Any
+from typing import Any, Concatenate
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,7 +13,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse, QueryDict
 from django.shortcuts import redirect
 from django.template import loader
 from django.utils import timezone
@@ -68,19 +68,21 @@ def health(request: HttpRequest) -> JsonResponse:
     )
 
 
-def role_required[F](view: F) -> F:
+def role_required[**P, R: HttpResponseBase](
+    view: Callable[Concatenate[HttpRequest, P], R],
+) -> Callable[Concatenate[HttpRequest, P], R]:
     """Signed in, and holding a role in Accord (or an administrator); else 403."""
 
     @login_required
-    @wraps(view)  # type: ignore[arg-type]
-    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    @wraps(view)
+    def wrapper(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> R:
         if not has_any_role(request.user):
             raise PermissionDenied(
                 "Your account has no role in Accord; ask an administrator to assign one."
             )
-        return view(request, *args, **kwargs)  # type: ignore[operator]
+        return view(request, *args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -41,12 +41,13 @@ from config.api import (
     crud_schema,
     take_version,
 )
+from config.roles import accord_user
 from config.uploads import STORED_FILE_FIELDS, serve_file
 
 User = get_user_model()
 
 
-class PartySerializer(AccordModelSerializer):
+class PartySerializer(AccordModelSerializer[AgreementParty]):
     partner_name = serializers.CharField(source="partner.name", read_only=True)
 
     class Meta:
@@ -65,7 +66,7 @@ class PartySerializer(AccordModelSerializer):
         read_only_fields = ["id", "partner", "partner_name", "version"]
 
 
-class PartyInputSerializer(AccordModelSerializer):
+class PartyInputSerializer(AccordModelSerializer[AgreementParty]):
     partner = VisiblePartnerField()
 
     class Meta:
@@ -74,7 +75,7 @@ class PartyInputSerializer(AccordModelSerializer):
         validators: list[Any] = []
 
 
-class PartyUpdateSerializer(AccordModelSerializer):
+class PartyUpdateSerializer(AccordModelSerializer[AgreementParty]):
     version = serializers.IntegerField(min_value=1)
 
     class Meta:
@@ -82,13 +83,13 @@ class PartyUpdateSerializer(AccordModelSerializer):
         fields = ["role", "signed_on", "in_force_on", "withdrawn_on", "reservations", "version"]
 
 
-class _PersonSerializer(serializers.Serializer):
+class _PersonSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     username = serializers.CharField()
     name = serializers.CharField(source="get_full_name")
 
 
-class AgreementSerializer(AccordModelSerializer):
+class AgreementSerializer(AccordModelSerializer[Agreement]):
     """An agreement as read, with its parties and the dates derived from its terms."""
 
     activity_types = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
@@ -133,14 +134,15 @@ class AgreementSerializer(AccordModelSerializer):
         read_only_fields = fields
 
 
-class AgreementInputSerializer(AccordModelSerializer):
+class AgreementInputSerializer(AccordModelSerializer[Agreement]):
     activity_types = serializers.ListField(
         child=ActivityCodeField(), required=False, help_text="Activity type codes."
     )
     parties = PartyInputSerializer(many=True, required=False)
     owner = ActiveUserField(required=False, allow_null=True)
     legal_reviewer = ActiveUserField(required=False, allow_null=True)
-    parent = VisibleAgreementField(required=False, allow_null=True)
+    # A declared field: DRF's metaclass takes it off the class, so it shadows nothing.
+    parent = VisibleAgreementField(required=False, allow_null=True)  # type: ignore[assignment]
     supersedes = VisibleAgreementField(required=False, allow_null=True)
 
     class Meta:
@@ -177,12 +179,12 @@ class AgreementUpdateSerializer(AgreementInputSerializer):
         fields = [f for f in AgreementInputSerializer.Meta.fields if f != "parties"] + ["version"]
 
 
-class TransitionInputSerializer(serializers.Serializer):
+class TransitionInputSerializer(serializers.Serializer[Any]):
     to = serializers.ChoiceField(choices=Agreement.Status.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class TransitionSerializer(AccordModelSerializer):
+class TransitionSerializer(AccordModelSerializer[AgreementTransition]):
     by = serializers.CharField(source="by.username", default=None, allow_null=True)
 
     class Meta:
@@ -190,7 +192,7 @@ class TransitionSerializer(AccordModelSerializer):
         fields = ["from_status", "to_status", "at", "by", "note"]
 
 
-class ReviewSerializer(AccordModelSerializer):
+class ReviewSerializer(AccordModelSerializer[AgreementReview]):
     reviewer = serializers.CharField(source="reviewer.username", read_only=True, default=None)
 
     class Meta:
@@ -199,7 +201,7 @@ class ReviewSerializer(AccordModelSerializer):
         read_only_fields = ["id", "reviewer", "created_at"]
 
 
-class DocumentSerializer(AccordModelSerializer):
+class DocumentSerializer(AccordModelSerializer[AgreementDocument]):
     uploaded_by = serializers.CharField(source="uploaded_by.username", default=None)
     download_url = serializers.SerializerMethodField()
 
@@ -225,7 +227,7 @@ class DocumentSerializer(AccordModelSerializer):
         )
 
 
-class DocumentInputSerializer(serializers.Serializer):
+class DocumentInputSerializer(serializers.Serializer[Any]):
     file = serializers.FileField()
     title = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(
@@ -283,7 +285,7 @@ class AgreementViewSet(RecordViewSet):
         serializer.is_valid(raise_exception=True)
         services.agreement_transition(
             agreement=agreement,
-            by=request.user,
+            by=accord_user(request),
             to=serializer.validated_data["to"],
             note=serializer.validated_data["note"],
         )
@@ -313,7 +315,7 @@ class AgreementViewSet(RecordViewSet):
         serializer = ReviewSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         review = services.agreement_review_record(
-            agreement=agreement, by=request.user, **serializer.validated_data
+            agreement=agreement, by=accord_user(request), **serializer.validated_data
         )
         return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
 
@@ -329,7 +331,7 @@ class AgreementViewSet(RecordViewSet):
         serializer = PartyInputSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         party = services.agreement_party_add(
-            agreement=agreement, by=request.user, **serializer.validated_data
+            agreement=agreement, by=accord_user(request), **serializer.validated_data
         )
         return Response(PartySerializer(party).data, status=status.HTTP_201_CREATED)
 
@@ -344,7 +346,7 @@ class AgreementViewSet(RecordViewSet):
         serializer = DocumentInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         document = services.agreement_document_upload(
-            agreement=agreement, by=request.user, **serializer.validated_data
+            agreement=agreement, by=accord_user(request), **serializer.validated_data
         )
         return Response(
             DocumentSerializer(document, context={"request": request}).data,
@@ -368,12 +370,12 @@ class AgreementViewSet(RecordViewSet):
         self, request: Request, pk: str | None = None, document_pk: str | None = None
     ) -> FileResponse:
         agreement = self.get_object()
-        document = agreement.documents.filter(pk=document_pk).first()
+        document = agreement.documents.filter(pk=document_pk).first() if document_pk else None
         if document is None:
             raise Http404("No such document.")
         return serve_file(
             document.file,
-            filename=document.file.name.rsplit("/", 1)[-1],
+            filename=(document.file.name or "").rsplit("/", 1)[-1],
             content_type=document.content_type,
         )
 
@@ -382,7 +384,7 @@ class AgreementPartyViewSet(
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[AgreementParty],
 ):
     """One party of an agreement: change its dates and role, or remove it."""
 
@@ -413,10 +415,12 @@ class AgreementPartyViewSet(
         serializer.is_valid(raise_exception=True)
         changes = dict(serializer.validated_data)
         version = take_version(changes)
-        services.agreement_party_update(party=party, by=request.user, version=version, **changes)
+        services.agreement_party_update(
+            party=party, by=accord_user(request), version=version, **changes
+        )
         return Response(PartySerializer(party).data)
 
     @extend_schema(responses={204: OpenApiResponse(description="Removed.")})
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        services.agreement_party_remove(party=self.get_object(), by=request.user)
+        services.agreement_party_remove(party=self.get_object(), by=accord_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)

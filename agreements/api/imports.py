@@ -16,6 +16,7 @@ from agreements.models import AgreementImport
 from agreements.selectors.agreements import can_import_agreements
 from agreements.services.import_jobs import agreement_import_start, agreement_import_status
 from config.api import AccordModelSerializer
+from config.roles import accord_user
 
 
 class IsAdministrator(permissions.BasePermission):
@@ -25,7 +26,7 @@ class IsAdministrator(permissions.BasePermission):
         return can_import_agreements(request.user)
 
 
-class ImportSerializer(AccordModelSerializer):
+class ImportSerializer(AccordModelSerializer[AgreementImport]):
     created_by = serializers.CharField(source="created_by.username", read_only=True)
 
     class Meta:
@@ -48,7 +49,7 @@ class ImportSerializer(AccordModelSerializer):
         read_only_fields = fields
 
 
-class ImportInputSerializer(serializers.Serializer):
+class ImportInputSerializer(serializers.Serializer[Any]):
     file = serializers.FileField(help_text="CSV (UTF-8) or XLSX; one row per party.")
     dry_run = serializers.BooleanField(
         default=True, help_text="Only report what would be created, and every row's errors."
@@ -62,7 +63,7 @@ class AgreementImportViewSet(
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
     mixins.ListModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[AgreementImport],
 ):
     """Import an existing agreement register (administrators). The upload answers 202 with the
     address of the import; poll it until `status` is `done` or `failed` and read `report` (the
@@ -91,7 +92,7 @@ class AgreementImportViewSet(
         serializer = ImportInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         job = agreement_import_start(
-            by=request.user,
+            by=accord_user(request),
             upload=serializer.validated_data["file"],
             dry_run=serializer.validated_data["dry_run"],
             stop_on_error=serializer.validated_data["stop_on_error"],

@@ -41,11 +41,12 @@ from agreements.selectors import (
 from agreements.selectors.clearance import Clearance
 from config.api import AccordModelSerializer, RecordViewSet, crud_schema
 from config.bounds import DATE_VALIDATORS, parse_day
+from config.roles import accord_user
 
 # --- mandates --------------------------------------------------------------------------------
 
 
-class LegalReviewSerializer(AccordModelSerializer):
+class LegalReviewSerializer(AccordModelSerializer[LegalReview]):
     reviewer = serializers.CharField(source="reviewer.username", read_only=True)
 
     class Meta:
@@ -63,7 +64,7 @@ class LegalReviewSerializer(AccordModelSerializer):
         read_only_fields = fields
 
 
-class LegalReviewInputSerializer(serializers.Serializer):
+class LegalReviewInputSerializer(serializers.Serializer[Any]):
     decision = serializers.ChoiceField(choices=LegalReview.Decision.choices)
     opinion = serializers.CharField()
     conditions = serializers.CharField(required=False, allow_blank=True, default="")
@@ -76,7 +77,7 @@ class LegalReviewInputSerializer(serializers.Serializer):
     )
 
 
-class MandateSerializer(AccordModelSerializer):
+class MandateSerializer(AccordModelSerializer[LegalMandate]):
     activity_types = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     partners = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     latest_decision = serializers.SerializerMethodField()
@@ -112,7 +113,7 @@ class MandateSerializer(AccordModelSerializer):
         return LegalReviewSerializer(reviews[0]).data if reviews else None
 
 
-class MandateInputSerializer(AccordModelSerializer):
+class MandateInputSerializer(AccordModelSerializer[LegalMandate]):
     activity_types = serializers.ListField(
         child=ActivityCodeField(), help_text="Activity type codes."
     )
@@ -186,7 +187,7 @@ class MandateViewSet(RecordViewSet):
         serializer = LegalReviewInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         review = services.legal_review_decide(
-            mandate=mandate, reviewer=request.user, **serializer.validated_data
+            mandate=mandate, reviewer=accord_user(request), **serializer.validated_data
         )
         return Response(LegalReviewSerializer(review).data, status=status.HTTP_201_CREATED)
 
@@ -194,7 +195,7 @@ class MandateViewSet(RecordViewSet):
 # --- constraints and engagements -------------------------------------------------------------
 
 
-class ConstraintSerializer(AccordModelSerializer):
+class ConstraintSerializer(AccordModelSerializer[SovereigntyConstraint]):
     activity_types = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     partner_name = serializers.CharField(source="partner.name", read_only=True)
     category_label = serializers.CharField(source="get_category_display", read_only=True)
@@ -221,7 +222,7 @@ class ConstraintSerializer(AccordModelSerializer):
         read_only_fields = fields
 
 
-class ConstraintInputSerializer(AccordModelSerializer):
+class ConstraintInputSerializer(AccordModelSerializer[SovereigntyConstraint]):
     partner = VisiblePartnerField()
     agreement = VisibleAgreementField(required=False, allow_null=True)
     activity_types = serializers.ListField(
@@ -286,8 +287,9 @@ class ConstraintViewSet(RecordViewSet):
         return services.constraint_update(constraint=record, **changes)
 
 
-class FindingSerializer(serializers.Serializer):
-    source = serializers.ChoiceField(choices=["agreement", "mandate", "constraint"])
+class FindingSerializer(serializers.Serializer[Any]):
+    # A declared field: DRF's metaclass takes it off the class, so it shadows nothing.
+    source = serializers.ChoiceField(choices=["agreement", "mandate", "constraint"])  # type: ignore[assignment]
     effect = serializers.ChoiceField(choices=["covers", "condition", "blocks", "missing", "note"])
     subject = serializers.CharField()
     detail = serializers.CharField()
@@ -295,7 +297,7 @@ class FindingSerializer(serializers.Serializer):
     due_on = serializers.DateField(allow_null=True)
 
 
-class ClearanceSerializer(serializers.Serializer):
+class ClearanceSerializer(serializers.Serializer[Any]):
     partner = serializers.IntegerField(source="partner.pk")
     partner_name = serializers.CharField(source="partner.name")
     activity_type = serializers.CharField(source="activity_type.code")
@@ -305,7 +307,7 @@ class ClearanceSerializer(serializers.Serializer):
     findings = FindingSerializer(many=True)
 
 
-class EngagementSerializer(AccordModelSerializer):
+class EngagementSerializer(AccordModelSerializer[Engagement]):
     activity_type = serializers.SlugRelatedField(slug_field="code", read_only=True)
     partner_name = serializers.CharField(source="partner.name", read_only=True)
 
@@ -326,7 +328,7 @@ class EngagementSerializer(AccordModelSerializer):
         read_only_fields = fields
 
 
-class EngagementInputSerializer(AccordModelSerializer):
+class EngagementInputSerializer(AccordModelSerializer[Engagement]):
     partner = VisiblePartnerField()
     activity_type = ActivityCodeField()
 
@@ -385,7 +387,7 @@ class EngagementViewSet(RecordViewSet):
         return Response(ClearanceSerializer(result).data)
 
 
-class ClearanceRequestSerializer(serializers.Serializer):
+class ClearanceRequestSerializer(serializers.Serializer[Any]):
     partner = VisiblePartnerField()
     activity_type = ActivityCodeField()
     starts_on = serializers.DateField(validators=DATE_VALIDATORS)
@@ -408,7 +410,7 @@ class ClearanceCheckView(APIView):
         return Response(ClearanceSerializer(result).data)
 
 
-class CoverageCellSerializer(serializers.Serializer):
+class CoverageCellSerializer(serializers.Serializer[Any]):
     partner = serializers.IntegerField()
     partner_name = serializers.CharField()
     activity_type = serializers.CharField()
@@ -418,7 +420,7 @@ class CoverageCellSerializer(serializers.Serializer):
     reasons = serializers.ListField(child=serializers.CharField())
 
 
-class CoverageSerializer(serializers.Serializer):
+class CoverageSerializer(serializers.Serializer[Any]):
     on = serializers.DateField()
     totals = serializers.DictField(child=serializers.IntegerField())
     cells = CoverageCellSerializer(many=True)

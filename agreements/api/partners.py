@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.validators import ProhibitNullCharactersValidator
 from rest_framework import permissions, serializers, viewsets
 
@@ -19,21 +19,19 @@ from agreements.selectors import (
 from config.api import AccordModelSerializer, HistoryEntrySerializer, RecordViewSet, crud_schema
 from config.permissions import IsAdministratorOrReadOnly
 
-User = get_user_model()
 
-
-class UserSummarySerializer(AccordModelSerializer):
+class UserSummarySerializer(AccordModelSerializer[User]):
     name = serializers.SerializerMethodField()
 
     class Meta:
         model = User
         fields = ["id", "username", "name"]
 
-    def get_name(self, user: Any) -> str:
+    def get_name(self, user: User) -> str:
         return user.get_full_name() or user.get_username()
 
 
-class PartnerSerializer(AccordModelSerializer):
+class PartnerSerializer(AccordModelSerializer[Partner]):
     """A partner as read."""
 
     country_name = serializers.CharField(read_only=True, allow_null=True)
@@ -64,15 +62,16 @@ class PartnerSerializer(AccordModelSerializer):
         read_only_fields = fields
 
 
-class _LiaisonOfficerField(serializers.PrimaryKeyRelatedField):
+class _LiaisonOfficerField(serializers.PrimaryKeyRelatedField[User]):
     def get_queryset(self) -> Any:
         return User.objects.filter(is_active=True)
 
 
-class PartnerInputSerializer(AccordModelSerializer):
+class PartnerInputSerializer(AccordModelSerializer[Partner]):
     """A partner as written. Model rules (country code, parent, unique name) run in the service."""
 
-    parent = VisiblePartnerField(required=False, allow_null=True)
+    # A declared field: DRF's metaclass takes it off the class, so it shadows nothing.
+    parent = VisiblePartnerField(required=False, allow_null=True)  # type: ignore[assignment]
     liaison_officers = _LiaisonOfficerField(
         many=True,
         required=False,
@@ -122,7 +121,7 @@ class PartnerViewSet(RecordViewSet):
     def get_queryset(self) -> Any:
         return partner_list(self.request.user)
 
-    def get_serializer_class(self) -> type[serializers.Serializer]:
+    def get_serializer_class(self) -> type[serializers.Serializer[Any]]:
         if self.action == "history":
             return HistoryEntrySerializer
         return super().get_serializer_class()
@@ -142,14 +141,14 @@ class PartnerViewSet(RecordViewSet):
         return services.partner_update(partner=record, **changes)
 
 
-class ActivityTypeSerializer(AccordModelSerializer):
+class ActivityTypeSerializer(AccordModelSerializer[ActivityType]):
     class Meta:
         model = ActivityType
         fields = ["id", "code", "name", "description", "is_active", "version"]
         read_only_fields = ["id", "version"]
 
 
-class ActivityTypeUpdateSerializer(AccordModelSerializer):
+class ActivityTypeUpdateSerializer(AccordModelSerializer[ActivityType]):
     version = serializers.IntegerField(
         min_value=1, help_text="The version this change is based on. A stale one answers 409."
     )
@@ -175,7 +174,7 @@ class ActivityTypeViewSet(RecordViewSet):
         return [*super().get_permissions(), IsAdministratorOrReadOnly()]
 
     def get_object(self) -> ActivityType:
-        self._record = super().get_object()
+        self._record: ActivityType = super().get_object()
         return self._record
 
     def create_record(self, **fields: Any) -> ActivityType:
@@ -185,7 +184,7 @@ class ActivityTypeViewSet(RecordViewSet):
         return services.activity_type_update(activity_type=record, **changes)
 
 
-class UserViewSet(viewsets.ReadOnlyModelViewSet):
+class UserViewSet(viewsets.ReadOnlyModelViewSet[User]):
     """People in Accord; `?role=liaison_officer` lists those who can hold a portfolio."""
 
     serializer_class = UserSummarySerializer

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -20,6 +21,9 @@ from config.bounds import (
 from config.dates import add_months, minus_days
 from config.db import FieldUniqueConstraint
 from config.versioning import VersionedModel
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class Agreement(VersionedModel):
@@ -340,6 +344,8 @@ class AgreementDocument(models.Model):
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
+    # Who saved the change, for the history row; set by the service before save().
+    _history_user: User | None
 
     class Meta:
         ordering = ["-uploaded_at"]
@@ -366,6 +372,8 @@ class AgreementReview(models.Model):
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
+    # Who saved the change, for the history row; set by the service before save().
+    _history_user: User | None
 
     class Meta:
         ordering = ["-reviewed_on", "-id"]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -10,6 +12,9 @@ from agreements.validators import country_name, validate_country_code
 from config.db import FieldUniqueConstraint
 from config.roles import Role
 from config.versioning import VersionedModel
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class ActivityType(VersionedModel):
@@ -133,6 +138,7 @@ class Partner(VersionedModel):
                 )
             else:
                 parent = self.parent
+                assert parent is not None  # parent_id is set: the row loads or DoesNotExist
                 if parent.kind != self.Kind.NATION:
                     errors.setdefault("parent", []).append(
                         f"An agency's parent must be a nation; “{parent}” is "
@@ -152,7 +158,7 @@ class Partner(VersionedModel):
         if errors:
             raise ValidationError(errors)
 
-    def validate_liaison_officers(self, users: list) -> None:
+    def validate_liaison_officers(self, users: list[User]) -> None:
         """Only members of the liaison_officer group can hold a portfolio."""
         outsiders = [u for u in users if not u.groups.filter(name=Role.LIAISON_OFFICER).exists()]
         if outsiders:

@@ -121,7 +121,7 @@ class _Facts:
     mandates_for_all: dict[int, list[_MandateFact]] = field(default_factory=dict)
     constraints_for_all_activities: dict[int, list[_ConstraintFact]] = field(default_factory=dict)
 
-    def for_cell(self, key: tuple[int, int]) -> dict[str, list]:
+    def for_cell(self, key: tuple[int, int]) -> dict[str, list[Any]]:
         partner_id, activity_id = key
         return {
             "agreements": self.agreements.get(key, []),
@@ -137,7 +137,7 @@ def _gather(
     activity_ids: Iterable[int],
     starts_on: date,
     ends_on: date,
-    partner_scope: QuerySet | None = None,
+    partner_scope: QuerySet[Partner] | None = None,
 ) -> _Facts:
     """The facts for these partners and activity types, in three queries plus one.
 

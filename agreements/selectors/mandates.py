@@ -75,7 +75,7 @@ def engagement_for_user(user: AnyUser, pk: Any, *, write: bool = False) -> Engag
     return engagement
 
 
-def review_queue(user: AnyUser) -> dict[str, QuerySet]:
+def review_queue(user: AnyUser) -> dict[str, QuerySet[Any]]:
     """What awaits legal review, oldest first: mandates pending review and agreements in the
     legal-review stage."""
     return {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
@@ -73,7 +74,7 @@ def activity_types(*, include_inactive: bool = False) -> QuerySet[ActivityType]:
     return queryset if include_inactive else queryset.filter(is_active=True)
 
 
-def liaison_officer_candidates() -> QuerySet:
+def liaison_officer_candidates() -> QuerySet[User]:
     return (
         get_user_model()
         .objects.filter(is_active=True, groups__name=Role.LIAISON_OFFICER)
@@ -82,7 +83,7 @@ def liaison_officer_candidates() -> QuerySet:
     )
 
 
-def accord_people() -> QuerySet:
+def accord_people() -> QuerySet[User]:
     """Active users with an Accord role, and administrators: who can be given a task."""
     return (
         get_user_model()
@@ -92,7 +93,7 @@ def accord_people() -> QuerySet:
     )
 
 
-def users_with_role(role: Role) -> QuerySet:
+def users_with_role(role: Role) -> QuerySet[User]:
     return (
         get_user_model()
         .objects.filter(is_active=True, groups__name=role)

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -34,7 +34,7 @@ from agreements.selectors.partners import partners_visible_to
 from agreements.validators import validate_language_code
 from config.bounds import date_in_range
 from config.dates import add_months
-from config.roles import Role, has_role, is_administrator
+from config.roles import AnyUser, Role, has_role, is_administrator
 from config.uploads import check_upload
 from config.versioning import versioned_update
 
@@ -93,7 +93,7 @@ def _check_people(*, owner: Any, legal_reviewer: Any) -> None:
         raise ValidationError(errors)
 
 
-def _check_related_visible(*, by: AbstractBaseUser, fields: dict[str, Any]) -> None:
+def _check_related_visible(*, by: User, fields: dict[str, Any]) -> None:
     visible = agreements_visible_to(by)
     for name in ("parent", "supersedes"):
         related = fields.get(name)
@@ -104,7 +104,7 @@ def _check_related_visible(*, by: AbstractBaseUser, fields: dict[str, Any]) -> N
 @transaction.atomic
 def agreement_create(
     *,
-    by: AbstractBaseUser,
+    by: User,
     activity_types: Iterable[Any] = (),
     parties: Iterable[dict[str, Any]] = (),
     **fields: Any,
@@ -135,9 +135,7 @@ def agreement_create(
     return agreement
 
 
-def _check_creator_keeps_sight(
-    *, by: AbstractBaseUser, owner: Any, rows: list[dict[str, Any]]
-) -> None:
+def _check_creator_keeps_sight(*, by: User, owner: Any, rows: list[dict[str, Any]]) -> None:
     """A liaison officer sees an agreement they own or one with a party in their portfolio;
     one that would vanish from their sight on saving is refused before anything is written."""
     if is_administrator(by) or getattr(owner, "pk", None) == by.pk:
@@ -164,9 +162,7 @@ def _require(allowed: bool, message: str) -> None:
         raise PermissionDenied(message)
 
 
-def _validate_new_parties(
-    *, by: AbstractBaseUser, agreement: Agreement, rows: list[dict[str, Any]]
-) -> None:
+def _validate_new_parties(*, by: User, agreement: Agreement, rows: list[dict[str, Any]]) -> None:
     seen: set[int] = set()
     visible = partners_visible_to(by)
     for index, row in enumerate(rows):
@@ -194,7 +190,7 @@ def _validate_new_parties(
 def agreement_update(
     *,
     agreement: Agreement,
-    by: AbstractBaseUser,
+    by: User,
     version: int,
     activity_types: Iterable[Any] | None = None,
     **changes: Any,
@@ -220,7 +216,7 @@ def agreement_update(
 
 @transaction.atomic
 def agreement_party_add(
-    *, agreement: Agreement, by: AbstractBaseUser, partner: Partner, **fields: Any
+    *, agreement: Agreement, by: User, partner: Partner, **fields: Any
 ) -> AgreementParty:
     _require(can_edit_agreement(by, agreement), "You may read this agreement but not change it.")
     if not partners_visible_to(by).filter(pk=partner.pk).exists():
@@ -234,7 +230,7 @@ def agreement_party_add(
 
 @transaction.atomic
 def agreement_party_update(
-    *, party: AgreementParty, by: AbstractBaseUser, version: int, **changes: Any
+    *, party: AgreementParty, by: User, version: int, **changes: Any
 ) -> AgreementParty:
     _require(
         can_edit_agreement(by, party.agreement), "You may read this agreement but not change it."
@@ -245,7 +241,7 @@ def agreement_party_update(
 
 
 @transaction.atomic
-def agreement_party_remove(*, party: AgreementParty, by: AbstractBaseUser) -> None:
+def agreement_party_remove(*, party: AgreementParty, by: User) -> None:
     agreement = party.agreement
     _require(can_edit_agreement(by, agreement), "You may read this agreement but not change it.")
     if agreement.status in {S.IN_FORCE, S.SUSPENDED} and agreement.parties.count() == 1:
@@ -273,7 +269,7 @@ def _transition_problems(agreement: Agreement, to: str) -> list[str]:
     return problems
 
 
-def allowed_transitions(agreement: Agreement, user: AbstractBaseUser) -> list[str]:
+def allowed_transitions(agreement: Agreement, user: AnyUser) -> list[str]:
     """The transitions this user could make now (for buttons that only show when allowed)."""
     if not can_transition(user, agreement):
         return []
@@ -291,13 +287,13 @@ def allowed_transitions(agreement: Agreement, user: AbstractBaseUser) -> list[st
     return result
 
 
-def can_transition(user: AbstractBaseUser, agreement: Agreement) -> bool:
+def can_transition(user: AnyUser, agreement: Agreement) -> bool:
     return can_edit_agreement(user, agreement) or has_role(user, Role.LEGAL_ADVISOR)
 
 
 @transaction.atomic
 def agreement_transition(
-    *, agreement: Agreement, to: str, by: AbstractBaseUser | None, note: str = ""
+    *, agreement: Agreement, to: str, by: User | None, note: str = ""
 ) -> Agreement:
     """Move an agreement along its lifecycle, if the lifecycle and its guards allow it."""
     current = agreement.status
@@ -344,7 +340,7 @@ def agreement_transition(
 def agreement_review_record(
     *,
     agreement: Agreement,
-    by: AbstractBaseUser,
+    by: User,
     reviewed_on: date,
     outcome: str,
     notes: str = "",
@@ -378,8 +374,8 @@ DOCUMENT_TYPES = frozenset({".pdf", ".docx", ".odt", ".txt", ".png", ".jpg", ".j
 def agreement_document_upload(
     *,
     agreement: Agreement,
-    by: AbstractBaseUser,
-    file: UploadedFile,
+    by: User,
+    file: UploadedFile[bytes],
     title: str,
     language: str,
     kind: str = AgreementDocument.Kind.SIGNED_TEXT,

@@ -16,7 +16,7 @@ from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -159,7 +159,7 @@ def agreement_import_status(
 
 
 def agreement_import_start(
-    *, by: AbstractBaseUser, upload: Any, dry_run: bool, stop_on_error: bool
+    *, by: User, upload: Any, dry_run: bool, stop_on_error: bool
 ) -> AgreementImport:
     """Store the upload and queue the import; the caller answers 202 with the job's address."""
     from agreements.tasks import run_agreement_import  # tasks import services: import late

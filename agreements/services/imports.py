@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 import pycountry
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models.functions import Lower
@@ -522,7 +522,7 @@ def agreement_register_import(
     *,
     content: bytes,
     filename: str,
-    by: AbstractBaseUser,
+    by: User,
     dry_run: bool,
     stop_on_error: bool,
     on_written: Callable[[int], None] | None = None,
@@ -557,7 +557,7 @@ def agreement_register_import(
 def _write_agreements(
     report: ImportReport,
     *,
-    by: AbstractBaseUser,
+    by: User,
     on_written: Callable[[int], None] | None,
     strict: bool,
 ) -> None:
@@ -582,7 +582,7 @@ def _write_agreements(
 
 
 def _write_agreement(
-    agreement: PlannedAgreement, *, by: AbstractBaseUser, activities: dict[str, ActivityType]
+    agreement: PlannedAgreement, *, by: User, activities: dict[str, ActivityType]
 ) -> None:
     fields = dict(agreement.fields)
     status = fields.pop("status")

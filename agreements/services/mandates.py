@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -36,7 +36,7 @@ def _ids(items: Iterable[Any]) -> set[int]:
 @transaction.atomic
 def mandate_create(
     *,
-    by: AbstractBaseUser,
+    by: User,
     activity_types: Iterable[ActivityType],
     partners: Iterable[Partner] = (),
     **fields: Any,
@@ -61,7 +61,7 @@ def mandate_create(
     return mandate
 
 
-def _check_scope(fields: dict[str, Any], activity_types: list, partners: list) -> None:
+def _check_scope(fields: dict[str, Any], activity_types: list[Any], partners: list[Any]) -> None:
     errors: dict[str, list[str]] = {}
     if not activity_types:
         errors["activity_types"] = ["A mandate covers at least one activity type."]
@@ -77,7 +77,7 @@ def _check_scope(fields: dict[str, Any], activity_types: list, partners: list) -
 def mandate_update(
     *,
     mandate: LegalMandate,
-    by: AbstractBaseUser,
+    by: User,
     version: int,
     activity_types: Iterable[ActivityType] | None = None,
     partners: Iterable[Partner] | None = None,
@@ -129,7 +129,7 @@ def mandate_update(
 def legal_review_decide(
     *,
     mandate: LegalMandate,
-    reviewer: AbstractBaseUser,
+    reviewer: User,
     decision: str,
     opinion: str,
     version: int,
@@ -177,7 +177,7 @@ def legal_review_decide(
 # --- constraints and engagements -------------------------------------------------------------
 
 
-def _check_partner_writable(by: AbstractBaseUser, partner: Partner) -> None:
+def _check_partner_writable(by: User, partner: Partner) -> None:
     if not partners_visible_to(by).filter(pk=partner.pk).exists():
         raise ValidationError({"partner": ["No such partner."]})
     if not can_edit_partner(by, partner):
@@ -186,7 +186,7 @@ def _check_partner_writable(by: AbstractBaseUser, partner: Partner) -> None:
 
 @transaction.atomic
 def constraint_create(
-    *, by: AbstractBaseUser, activity_types: Iterable[ActivityType] = (), **fields: Any
+    *, by: User, activity_types: Iterable[ActivityType] = (), **fields: Any
 ) -> SovereigntyConstraint:
     _check_partner_writable(by, fields["partner"])
     constraint = SovereigntyConstraint(**fields)
@@ -201,7 +201,7 @@ def constraint_create(
 def constraint_update(
     *,
     constraint: SovereigntyConstraint,
-    by: AbstractBaseUser,
+    by: User,
     version: int,
     activity_types: Iterable[ActivityType] | None = None,
     **changes: Any,
@@ -217,7 +217,7 @@ def constraint_update(
 
 
 @transaction.atomic
-def engagement_create(*, by: AbstractBaseUser, **fields: Any) -> Engagement:
+def engagement_create(*, by: User, **fields: Any) -> Engagement:
     _check_partner_writable(by, fields["partner"])
     engagement = Engagement(created_by=by, **fields)
     engagement.full_clean()
@@ -228,7 +228,7 @@ def engagement_create(*, by: AbstractBaseUser, **fields: Any) -> Engagement:
 
 @transaction.atomic
 def engagement_update(
-    *, engagement: Engagement, by: AbstractBaseUser, version: int, **changes: Any
+    *, engagement: Engagement, by: User, version: int, **changes: Any
 ) -> Engagement:
     _check_partner_writable(by, engagement.partner)
     if "partner" in changes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
@@ -24,7 +24,7 @@ PARTNER_FIELDS = frozenset(
 )
 
 
-def _check_parent_visible(*, by: AbstractBaseUser, parent: Partner | None) -> None:
+def _check_parent_visible(*, by: User, parent: Partner | None) -> None:
     if parent is not None and not partners_visible_to(by).filter(pk=parent.pk).exists():
         raise ValidationError({"parent": ["No such partner."]})
 
@@ -32,7 +32,7 @@ def _check_parent_visible(*, by: AbstractBaseUser, parent: Partner | None) -> No
 @transaction.atomic
 def partner_create(
     *,
-    by: AbstractBaseUser,
+    by: User,
     liaison_officers: Iterable[Any] | None = None,
     **fields: Any,
 ) -> Partner:
@@ -63,7 +63,7 @@ def partner_create(
 def partner_update(
     *,
     partner: Partner,
-    by: AbstractBaseUser,
+    by: User,
     version: int,
     liaison_officers: Iterable[Any] | None = None,
     **changes: Any,
@@ -91,7 +91,7 @@ def partner_update(
 
 
 @transaction.atomic
-def activity_type_create(*, by: AbstractBaseUser, **fields: Any) -> ActivityType:
+def activity_type_create(*, by: User, **fields: Any) -> ActivityType:
     if not can_edit_activity_types(by):
         raise PermissionDenied("Only administrators change the activity vocabulary.")
     activity_type = ActivityType(**fields)
@@ -103,7 +103,7 @@ def activity_type_create(*, by: AbstractBaseUser, **fields: Any) -> ActivityType
 
 @transaction.atomic
 def activity_type_update(
-    *, activity_type: ActivityType, by: AbstractBaseUser, version: int, **changes: Any
+    *, activity_type: ActivityType, by: User, version: int, **changes: Any
 ) -> ActivityType:
     if not can_edit_activity_types(by):
         raise PermissionDenied("Only administrators change the activity vocabulary.")

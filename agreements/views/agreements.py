@@ -17,7 +17,7 @@ from agreements.models import Agreement, AgreementDocument, AgreementParty
 from agreements.selectors import agreement_for_user, agreement_list, can_edit_agreement
 from agreements.selectors.agreements import can_review_agreement
 from config.history import history_entries
-from config.roles import Role, has_role, is_administrator
+from config.roles import Role, accord_user, has_role, is_administrator
 from config.uploads import serve_file
 from config.views import role_required, run_service, without_blanks
 
@@ -46,7 +46,7 @@ def agreement_list_page(request: HttpRequest) -> HttpResponse:
 
 
 def _genealogy(agreement: Agreement) -> dict[str, object]:
-    ancestors = []
+    ancestors: list[Agreement] = []
     current = agreement.parent
     while current is not None and len(ancestors) < 10:
         ancestors.insert(0, current)
@@ -95,7 +95,7 @@ def agreement_create_page(request: HttpRequest) -> HttpResponse:
         agreement = run_service(
             request,
             form,
-            lambda: services.agreement_create(by=request.user, **form.service_fields()),
+            lambda: services.agreement_create(by=accord_user(request), **form.service_fields()),
         )
         if agreement is not None:
             messages.success(request, f"Agreement {agreement.reference} recorded as a draft.")
@@ -116,7 +116,7 @@ def agreement_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
             form,
             lambda: services.agreement_update(
                 agreement=fresh,
-                by=request.user,
+                by=accord_user(request),
                 version=form.cleaned_data.get("version") or 0,
                 **values,
             ),
@@ -141,7 +141,7 @@ def agreement_transition_page(request: HttpRequest, pk: int) -> HttpResponse:
             form,
             lambda: services.agreement_transition(
                 agreement=agreement,
-                by=request.user,
+                by=accord_user(request),
                 to=form.cleaned_data["to"],
                 note=form.cleaned_data["note"],
             ),
@@ -149,7 +149,7 @@ def agreement_transition_page(request: HttpRequest, pk: int) -> HttpResponse:
         if done is not None:
             messages.success(request, f"Now {agreement.get_status_display().lower()}.")
     for error in form.errors.values():
-        messages.error(request, " ".join(error))
+        messages.error(request, " ".join(map(str, error)))
     return redirect("agreement-detail", pk=pk)
 
 
@@ -165,7 +165,7 @@ def party_add_page(request: HttpRequest, pk: int) -> HttpResponse:
             form,
             lambda: services.agreement_party_add(
                 agreement=agreement,
-                by=request.user,
+                by=accord_user(request),
                 partner=form.cleaned_data["partner"],
                 **values,
             ),
@@ -186,11 +186,13 @@ def party_remove_page(request: HttpRequest, pk: int) -> HttpResponse:
     agreement_for_user(request.user, party.agreement_id, write=True)
     form = TransitionForm()
     if run_service(
-        request, form, lambda: services.agreement_party_remove(party=party, by=request.user) or True
+        request,
+        form,
+        lambda: services.agreement_party_remove(party=party, by=accord_user(request)) or True,
     ):
         messages.success(request, f"{party.partner} removed.")
     for errors in form.errors.values():
-        messages.error(request, " ".join(errors))
+        messages.error(request, " ".join(map(str, errors)))
     return redirect("agreement-detail", pk=party.agreement_id)
 
 
@@ -205,7 +207,7 @@ def review_add_page(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form,
         lambda: services.agreement_review_record(
-            agreement=agreement, by=request.user, **form.cleaned_data
+            agreement=agreement, by=accord_user(request), **form.cleaned_data
         ),
     ):
         messages.success(request, "Review recorded; the next review date moved.")
@@ -223,7 +225,7 @@ def document_add_page(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form,
         lambda: services.agreement_document_upload(
-            agreement=agreement, by=request.user, **form.cleaned_data
+            agreement=agreement, by=accord_user(request), **form.cleaned_data
         ),
     ):
         messages.success(request, "Document stored.")
@@ -239,6 +241,6 @@ def document_download(request: HttpRequest, pk: int) -> FileResponse:
     agreement_for_user(request.user, document.agreement_id)
     return serve_file(
         document.file,
-        filename=document.file.name.rsplit("/", 1)[-1],
+        filename=(document.file.name or "").rsplit("/", 1)[-1],
         content_type=document.content_type,
     )

@@ -19,6 +19,7 @@ from agreements.services.import_jobs import (
     agreement_imports_fail_stale,
 )
 from agreements.services.imports import ALL_COLUMNS, REQUIRED_COLUMNS
+from config.roles import accord_user
 from config.views import role_required, run_service
 
 
@@ -37,7 +38,7 @@ def import_start_page(request: HttpRequest) -> HttpResponse:
             request,
             form,
             lambda: agreement_import_start(
-                by=request.user,
+                by=accord_user(request),
                 upload=form.cleaned_data["file"],
                 dry_run=form.cleaned_data["dry_run"],
                 stop_on_error=form.cleaned_data["stop_on_error"],
@@ -79,7 +80,7 @@ def import_confirm_page(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form,
         lambda: agreement_import_start(
-            by=request.user,
+            by=accord_user(request),
             upload=upload,
             dry_run=False,
             stop_on_error=request.POST.get("stop_on_error") == "on",

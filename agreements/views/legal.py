@@ -17,7 +17,7 @@ from agreements.models import LegalMandate, LegalReview
 from agreements.selectors import mandate_for_user, mandates_visible_to, review_queue
 from agreements.selectors.mandates import can_edit_mandates
 from config.history import history_entries
-from config.roles import Role, has_role
+from config.roles import Role, accord_user, has_role
 from config.views import role_required, run_service, without_blanks
 
 
@@ -64,7 +64,7 @@ def mandate_form_page(request: HttpRequest, pk: int | None = None) -> HttpRespon
         values = form.service_fields()
         if mandate is None:
             saved = run_service(
-                request, form, lambda: services.mandate_create(by=request.user, **values)
+                request, form, lambda: services.mandate_create(by=accord_user(request), **values)
             )
         else:
             fresh = mandate_for_user(request.user, pk, write=True)
@@ -73,7 +73,7 @@ def mandate_form_page(request: HttpRequest, pk: int | None = None) -> HttpRespon
                 form,
                 lambda: services.mandate_update(
                     mandate=fresh,
-                    by=request.user,
+                    by=accord_user(request),
                     version=form.cleaned_data.get("version") or 0,
                     **values,
                 ),
@@ -99,7 +99,7 @@ def mandate_decide_page(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             form,
             lambda: services.legal_review_decide(
-                mandate=mandate, reviewer=request.user, **form.cleaned_data
+                mandate=mandate, reviewer=accord_user(request), **form.cleaned_data
             ),
         )
         if review is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -27,7 +28,7 @@ from agreements.selectors import (
 )
 from config.errors import StaleVersionError
 from config.history import history_entries
-from config.roles import reads_everything
+from config.roles import accord_user, reads_everything
 from config.views import role_required, without_blanks
 
 PAGE_SIZE = 50
@@ -85,7 +86,7 @@ def partner_create_page(request: HttpRequest) -> HttpResponse:
     form = PartnerForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            partner = services.partner_create(by=request.user, **form.partner_changes())
+            partner = services.partner_create(by=accord_user(request), **form.partner_changes())
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -105,7 +106,7 @@ def partner_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.partner_update(
                 partner=partner_for_user(request.user, pk, write=True),
-                by=request.user,
+                by=accord_user(request),
                 version=based_on,
                 **form.partner_changes(),
             )
@@ -128,7 +129,7 @@ def partner_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "agreements/partner_form.html", context)
 
 
-def _assessments_with_trend(partner: Partner) -> list[dict]:
+def _assessments_with_trend(partner: Partner) -> list[dict[str, Any]]:
     """The partner's assessments, newest first, each with its score, level and the change
     from the one before (one aggregate query for all their scores)."""
     from checklists.selectors import scores_for  # the checklists app builds on partners
@@ -168,7 +169,7 @@ def _genealogy_rows(agreements: list[Agreement]) -> list[tuple[Agreement, int]]:
     return rows
 
 
-def _timeline(agreements: list[Agreement], partner: Partner, today: date) -> list[dict]:
+def _timeline(agreements: list[Agreement], partner: Partner, today: date) -> list[dict[str, Any]]:
     """Every dated event of the partner's agreements and engagements, nearest future first."""
     events = []
     labels = [

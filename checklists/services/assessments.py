@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -38,7 +38,7 @@ EVIDENCE_TYPES = frozenset(
 )
 
 
-def _check_writer(by: AbstractBaseUser, partner: Partner) -> None:
+def _check_writer(by: User, partner: Partner) -> None:
     if not partners_visible_to(by).filter(pk=partner.pk).exists():
         raise ValidationError({"partner": ["No such partner."]})
     if not can_edit_partner(by, partner):
@@ -54,13 +54,13 @@ def _check_open(assessment: Assessment) -> None:
         )
 
 
-def _check_answerer(by: AbstractBaseUser, assessment: Assessment) -> None:
+def _check_answerer(by: User, assessment: Assessment) -> None:
     if not can_edit_partner(by, assessment.partner):
         raise PermissionDenied("Only the partner's liaison officers answer its assessments.")
     _check_open(assessment)
 
 
-def _mark_in_progress(assessment: Assessment, *, by: AbstractBaseUser) -> None:
+def _mark_in_progress(assessment: Assessment, *, by: User) -> None:
     """The first answer or file moves a draft to in progress. The conditional update claims
     the move once; the history records who made it (a queryset update leaves no snapshot)."""
     claimed = Assessment.objects.filter(pk=assessment.pk, status=S.DRAFT).update(
@@ -72,14 +72,14 @@ def _mark_in_progress(assessment: Assessment, *, by: AbstractBaseUser) -> None:
         _record_history(fresh, by=by, reason="First answer given.")
 
 
-def _record_history(assessment: Assessment, *, by: AbstractBaseUser, reason: str) -> None:
+def _record_history(assessment: Assessment, *, by: User, reason: str) -> None:
     """A history snapshot for a change written with a conditional queryset update."""
     assessment._history_user = by
     assessment._change_reason = reason
     Assessment.history.bulk_history_create([assessment], update=True)
 
 
-def _create_responses(rows: list[ItemResponse], *, by: AbstractBaseUser) -> None:
+def _create_responses(rows: list[ItemResponse], *, by: User) -> None:
     """Create the responses with a first snapshot each, so the history of every later answer
     has the value it changed from (one bulk insert more, not one per row)."""
     bulk_create_with_history(rows, ItemResponse, default_user=by)
@@ -102,7 +102,7 @@ def _copy_evidence_files(pairs: list[tuple[ItemResponse, ItemResponse]]) -> None
 
 @transaction.atomic
 def assessment_create(
-    *, by: AbstractBaseUser, partner: Partner, template: ChecklistTemplate, **fields: Any
+    *, by: User, partner: Partner, template: ChecklistTemplate, **fields: Any
 ) -> Assessment:
     """A new assessment with one unanswered response per template item."""
     _check_writer(by, partner)
@@ -117,7 +117,7 @@ def assessment_create(
 
 
 @transaction.atomic
-def assessment_clone(*, source: Assessment, by: AbstractBaseUser) -> Assessment:
+def assessment_clone(*, source: Assessment, by: User) -> Assessment:
     """The next round for the same partner and template: answers and evidence kept, each
     result marked to be re-confirmed."""
     _check_writer(by, source.partner)
@@ -163,9 +163,7 @@ class UpgradeReport:
 
 
 @transaction.atomic
-def assessment_upgrade(
-    *, source: Assessment, to: ChecklistTemplate, by: AbstractBaseUser
-) -> UpgradeReport:
+def assessment_upgrade(*, source: Assessment, to: ChecklistTemplate, by: User) -> UpgradeReport:
     """A new assessment on a newer version of the same template. Answers carry over for items
     whose code and requirement are unchanged; changed and new items start unanswered."""
     _check_writer(by, source.partner)
@@ -220,7 +218,7 @@ def assessment_upgrade(
 
 @transaction.atomic
 def responses_update(
-    *, assessment: Assessment, by: AbstractBaseUser, changes: list[dict[str, Any]]
+    *, assessment: Assessment, by: User, changes: list[dict[str, Any]]
 ) -> list[ItemResponse]:
     """Answer many items at once: every change is checked first, then all are saved, or none.
     Each change names its item (`code`) and the `version` of the response it was based on.
@@ -303,7 +301,7 @@ def responses_update(
 
 @transaction.atomic
 def evidence_add(
-    *, assessment: Assessment, by: AbstractBaseUser, code: str, file: UploadedFile
+    *, assessment: Assessment, by: User, code: str, file: UploadedFile[bytes]
 ) -> EvidenceFile:
     """Attach a file to one item's answer, after checking its size, type and content."""
     _check_answerer(by, assessment)
@@ -331,7 +329,7 @@ def evidence_add(
 
 
 @transaction.atomic
-def evidence_remove(*, evidence: EvidenceFile, by: AbstractBaseUser) -> None:
+def evidence_remove(*, evidence: EvidenceFile, by: User) -> None:
     """Take a file off an open assessment. The stored file goes once no round refers to it
     (a clone shares its predecessor's files)."""
     assessment = evidence.response.assessment
@@ -345,7 +343,7 @@ def evidence_remove(*, evidence: EvidenceFile, by: AbstractBaseUser) -> None:
 
 
 @transaction.atomic
-def assessment_submit(*, assessment: Assessment, by: AbstractBaseUser) -> Assessment:
+def assessment_submit(*, assessment: Assessment, by: User) -> Assessment:
     """The liaison officer submits. A high-criticality item marked met needs evidence."""
     _check_writer(by, assessment.partner)
     _check_open(assessment)
@@ -378,7 +376,7 @@ def assessment_submit(*, assessment: Assessment, by: AbstractBaseUser) -> Assess
 
 
 @transaction.atomic
-def assessment_approve(*, assessment: Assessment, by: AbstractBaseUser) -> Assessment:
+def assessment_approve(*, assessment: Assessment, by: User) -> Assessment:
     if not (has_role(by, Role.MANAGER) or is_administrator(by)):
         raise PermissionDenied("Only a manager approves an assessment.")
     claimed = Assessment.objects.filter(pk=assessment.pk, status=S.SUBMITTED).update(

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -260,7 +260,7 @@ def template_load(*, content: str | bytes, source_name: str = "") -> LoadResult:
 TEMPLATE_SUFFIXES = (".yaml", ".yml")
 
 
-def template_upload(*, file: UploadedFile, by: AbstractBaseUser) -> LoadResult:
+def template_upload(*, file: UploadedFile[bytes], by: User) -> LoadResult:
     """Publish an uploaded YAML template (admin and API): name, size and encoding are checked
     before it is read as a template."""
     if not can_publish_templates(by):

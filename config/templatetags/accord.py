@@ -1,14 +1,17 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django import template
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 register = template.Library()
 
 
 @register.filter
-def person(user: Any, fallback: str = "—") -> str:
+def person(user: User | None, fallback: str = "—") -> str:
     """A user's full name, or username; `fallback` when there is nobody."""
     if user is None:
         return fallback
