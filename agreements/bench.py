@@ -11,10 +11,12 @@ from __future__ import annotations
 import gc
 import random
 import statistics
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -34,6 +36,7 @@ from agreements.models import (
     SovereigntyConstraint,
 )
 from agreements.selectors.clearance import coverage_matrix
+from config.benchtools import Refusal, measure_refusal
 from config.roles import Role
 
 TIERS = {
@@ -505,3 +508,52 @@ def explain_date_windows() -> dict[str, Any]:
     plans = {name: queryset.explain() for name, queryset in queries.items()}
     seq = {name: "Seq Scan on agreements_agreement" in plan for name, plan in plans.items()}
     return {"vendor": "postgresql", "checked": True, "sequential_scan": seq, "plans": plans}
+
+
+def measure_hostile_files() -> list[Refusal]:
+    """Each hostile register file through the reader the import uses, before any row."""
+    import openpyxl  # noqa: F401  (loaded before the clock starts, as in a running worker)
+
+    from agreements import hostile_files
+    from agreements.services.import_files import ImportFileError, read_table
+
+    cases: list[tuple[str, bytes, str]] = [
+        ("xlsx declaring A1:XFD1048576", hostile_files.huge_dimension_xlsx(), "r.xlsx"),
+        ("xlsx with a row numbered 1,000,000,000", hostile_files.far_row_xlsx(), "r.xlsx"),
+        (
+            "xlsx with nested entities (billion laughs)",
+            hostile_files.billion_laughs_xlsx(),
+            "r.xlsx",
+        ),
+        (
+            "xlsx cut in half",
+            hostile_files.truncated(hostile_files.huge_dimension_xlsx()),
+            "r.xlsx",
+        ),
+        ("a CSV named .xlsx", hostile_files.not_a_zip(), "r.xlsx"),
+        ("CSV with a 4,000,000-character line", hostile_files.long_line_csv(), "r.csv"),
+        ("CSV with 400,000 rows", hostile_files.many_rows_csv(), "r.csv"),
+    ]
+    results = [
+        measure_refusal(
+            name,
+            len(content),
+            lambda content=content, filename=filename: read_table(
+                content=content, filename=filename
+            ),
+            ImportFileError,
+        )
+        for name, content, filename in cases
+    ]
+    with tempfile.TemporaryDirectory() as folder:
+        bomb = hostile_files.zip_bomb_xlsx(Path(folder) / "bomb.xlsx")
+        content = bomb.read_bytes()
+    results.append(
+        measure_refusal(
+            "xlsx whose sheet inflates to 1 GB (zip bomb)",
+            len(content),
+            lambda: read_table(content=content, filename="bomb.xlsx"),
+            ImportFileError,
+        )
+    )
+    return results

@@ -7,6 +7,7 @@ each (150,000 responses). Uses the partners and users the agreements benchmark c
 from __future__ import annotations
 
 import random
+from functools import partial
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -16,6 +17,7 @@ from rest_framework.test import APIClient
 
 from agreements.bench import Measurement, _queries, _time, _time_pair
 from agreements.models import Partner
+from checklists.exceptions import ChecklistsError
 from checklists.models import (
     Area,
     Assessment,
@@ -25,6 +27,8 @@ from checklists.models import (
     ItemResponse,
 )
 from checklists.selectors import area_rows
+from checklists.services.templates import parse_template
+from config.benchtools import Refusal, measure_refusal
 
 ASSESSMENTS = {"S": 50, "L": 1_000}
 RESULTS = [r for r in ItemResponse.Result.values]
@@ -243,3 +247,26 @@ def measure(context: dict[str, Any], *, repeat: int) -> list[Measurement]:
         )
     )
     return results
+
+
+def measure_hostile_templates() -> list[Refusal]:
+    """Hostile YAML checklist templates through the loader, refused before anything is built."""
+    laughs = "\n".join(
+        ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+        + [f"{chr(98 + n)}: &{chr(98 + n)} [{','.join(['*' + chr(97 + n)] * 9)}]" for n in range(8)]
+        + ["urn: *i"]
+    )
+    cases = [
+        ("YAML billion laughs (aliases)", laughs),
+        ("YAML nested 100,000 deep", "[" * 50_000 + "]" * 50_000),
+        ("YAML flat list of 1,000,000 values", "[" + "1," * 1_000_000 + "1]"),
+    ]
+    return [
+        measure_refusal(
+            name,
+            len(content),
+            partial(parse_template, content),
+            ChecklistsError,
+        )
+        for name, content in cases
+    ]

@@ -37,3 +37,13 @@ def test_checklist_item_list_and_answer_query_counts_stay_small(tier_s) -> None:
     assert results["save one answer (PATCH, returns the item list)"].queries <= 10
     orm = results["portfolio score per assessment × area (ORM query)"]
     assert orm.queries == 1 and orm.same_rows is True
+
+
+def test_the_bench_measures_every_hostile_file_as_refused_under_100_mb(db) -> None:
+    from checklists import bench as checklists_bench
+
+    refusals = [*bench.measure_hostile_files(), *checklists_bench.measure_hostile_templates()]
+    assert len(refusals) == 11
+    for refusal in refusals:
+        assert refusal.refused, (refusal.name, refusal.message)
+        assert refusal.peak_mb < 100, refusal

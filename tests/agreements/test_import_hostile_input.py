@@ -18,11 +18,11 @@ from django.test import Client
 from django.utils import timezone
 from openpyxl import Workbook
 
+from agreements import hostile_files
 from agreements.models import Agreement, AgreementImport
 from agreements.services import import_jobs
 from agreements.services.imports import ALL_COLUMNS, ImportFileError, agreement_register_import
 from agreements.tasks import import_sweep
-from tests.agreements import hostile_files
 
 GOOD = {
     "reference": "MOU-COL-1",

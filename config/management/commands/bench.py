@@ -108,6 +108,13 @@ class Command(BaseCommand):
             "size": agreements_bench.TIERS[tier],
             "measurements": [m.as_dict() for m in measurements],
             "plans": agreements_bench.explain_date_windows(),
+            "hostile_files": [
+                r.as_dict()
+                for r in (
+                    *agreements_bench.measure_hostile_files(),
+                    *checklists_bench.measure_hostile_templates(),
+                )
+            ],
         }
 
     def _print(self, results: dict[str, Any]) -> None:
@@ -129,6 +136,15 @@ class Command(BaseCommand):
             )
             if m["notes"]:
                 self.stdout.write(f"{'':<4}{m['notes']}")
+        self.stdout.write(
+            f"\n{'hostile file':<48} {'bytes':>10} {'seconds':>8} {'peak MB':>8} refused"
+        )
+        for r in results["hostile_files"]:
+            self.stdout.write(
+                f"{r['name'][:48]:<48} {r['input_bytes']:>10,} {r['seconds']:>8.3f} "
+                f"{r['peak_mb']:>8.1f} {'yes' if r['refused'] else 'NO'}"
+            )
+            self.stdout.write(f"{'':<4}{r['message'][:110]}")
         plans = results["plans"]
         if plans.get("checked"):
             for name, seq in plans["sequential_scan"].items():

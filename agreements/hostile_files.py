@@ -1,4 +1,5 @@
-"""Hostile register files, built small in the tests themselves with the zipfile module."""
+"""Hostile register files, built small with the zipfile module: for the tests and for
+`manage.py bench`, which measures how fast and how cheaply each is refused."""
 
 from __future__ import annotations
 
@@ -115,3 +116,11 @@ def truncated(content: bytes) -> bytes:
 
 def not_a_zip() -> bytes:
     return b"reference,title,kind,partner\nMOU-1,Training,mou,Colombia\n"
+
+
+def long_line_csv(*, characters: int = 4_000_000) -> bytes:
+    return b"reference,title,kind,partner\n" + b"x" * characters + b"\n"
+
+
+def many_rows_csv(*, rows: int = 400_000) -> bytes:
+    return b"reference,title,kind,partner\n" + b"MOU-1,Training,mou,Colombia\n" * rows
