@@ -11,7 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -36,6 +36,7 @@ from checklists.selectors import (
 from config.api import AccordModelSerializer, HistoryMixin, api_url, attachments_action
 from config.bounds import DATE_VALIDATORS
 from config.errors import StaleVersionError
+from config.parsers import AccordJSONParser
 from config.permissions import IsAdministratorOrReadOnly
 from config.roles import accord_user
 from config.uploads import STORED_FILE_FIELDS, serve_file
@@ -89,7 +90,7 @@ class TemplateViewSet(
 
     serializer_class = TemplateSerializer
     filterset_class = None
-    parser_classes = [MultiPartParser, JSONParser]
+    parser_classes = [MultiPartParser, AccordJSONParser]
 
     def get_permissions(self) -> list[Any]:
         return [*super().get_permissions(), IsAdministratorOrReadOnly()]
@@ -233,6 +234,7 @@ class ResponseChangeSerializer(serializers.Serializer[Any]):
         required=False,
         allow_null=True,
         min_value=1,
+        max_value=2**63 - 1,
         help_text="The user responsible for the item (an Accord user's id); null clears it.",
     )
     remediation_plan = serializers.CharField(required=False, allow_blank=True)
@@ -521,7 +523,7 @@ def _named_errors(data: Any, errors: Any) -> dict[str, list[str]]:
     elif isinstance(errors, list):
         pairs = list(enumerate(errors, start=1))
     else:
-        return {"responses": [str(errors)]}
+        return {"responses": ["Send a list of changes, each an object with code and version."]}
     named: dict[str, list[str]] = {}
     for index, item_errors in pairs:
         if not item_errors:

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from config.errors import DomainError
-from config.forms import AdminSignInForm
+from config.forms import AdminSignInForm, RecordsField
 from config.models import WorkerHeartbeat
 
 admin.site.site_header = "Accord administration"
@@ -65,6 +65,12 @@ class ServiceAdmin(admin.ModelAdmin[Any]):
             (_ServiceFormMixin, form_class),
             {"service_admin": self, "service_user": request.user},
         )
+
+    def formfield_for_manytomany(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelMultipleChoiceField[Any] | None:
+        kwargs.setdefault("form_class", RecordsField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_form(self, request: HttpRequest, form: Any, change: bool) -> Any:
         return form.saved_record

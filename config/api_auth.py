@@ -12,13 +12,13 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from config.authentication import token_expired, token_expires_at
+from config.parsers import AccordJSONParser
 from config.roles import accord_user
 from config.signin import (
     client_address,
@@ -40,7 +40,7 @@ class ObtainTokenView(ObtainAuthToken):
     """Exchange a username and password for your API token (the same one until it expires or
     you revoke it)."""
 
-    parser_classes = [JSONParser]
+    parser_classes = [AccordJSONParser]
     serializer_class = AuthTokenSerializer
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "sign-in"

@@ -83,3 +83,13 @@ def parse_day(raw: str, *, field: str) -> date:
     if not date_in_range(day):
         raise ValidationError({field: [DATE_RANGE_MESSAGE]})
     return day
+
+
+def derived_date_problem(label: str, day: date | None) -> str | None:
+    """The message for a derived date that leaves the bounds, or None when it is in range."""
+    if day is None or date_in_range(day):
+        return None
+    return (
+        f"The {label} would fall on {day:%d %B %Y}, outside the dates Accord keeps "
+        "(1 January 1900 to 31 December 2200)."
+    )

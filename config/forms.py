@@ -25,10 +25,35 @@ class WholeNumberField(forms.IntegerField):
         return super().to_python(value)
 
 
+class RecordsField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    """Several records by id. An id that cannot be one (not a whole number, or past the
+    largest id a database holds) is refused before any query, which SQLite would answer with
+    an overflow."""
+
+    def _check_values(self, value: Any) -> Any:
+        key = self.to_field_name or "pk"
+        if key == "pk":
+            for pk in value:
+                text = str(pk)
+                if not WHOLE_NUMBER.fullmatch(text) or not 1 <= int(text) <= MAX_ID:
+                    raise forms.ValidationError(
+                        self.error_messages["invalid_pk_value"],
+                        code="invalid_pk_value",
+                        params={"pk": text[:40]},
+                    )
+        return super()._check_values(value)  # type: ignore[misc]  # Django's hook, not in the stubs
+
+
+MAX_ID = 2**63 - 1
+
+
 def accord_formfield(model_field: models.Field[Any, Any], **kwargs: Any) -> forms.Field | None:
-    """`Meta.formfield_callback` of Accord's model forms: whole numbers in ASCII digits."""
+    """`Meta.formfield_callback` of Accord's model forms: whole numbers in ASCII digits, and
+    lists of records that refuse impossible ids."""
     if isinstance(model_field, models.IntegerField) and not model_field.choices:
         kwargs.setdefault("form_class", WholeNumberField)
+    if isinstance(model_field, models.ManyToManyField):
+        kwargs.setdefault("form_class", RecordsField)
     return model_field.formfield(**kwargs)
 
 

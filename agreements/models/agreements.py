@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,8 @@ from config.bounds import (
     DATE_VALIDATORS,
     INTERVAL_MONTHS_VALIDATORS,
     NOTICE_DAYS_VALIDATORS,
+    date_in_range,
+    derived_date_problem,
     stored_value_problems,
 )
 from config.dates import add_months, minus_days
@@ -192,6 +195,7 @@ class Agreement(VersionedModel):
 
         if self.reference:
             self.reference = self.reference.strip().upper()
+        self._check_derived_dates(fail)
         if self.expires_on and self.effective_on and self.expires_on <= self.effective_on:
             fail("expires_on", "The expiry date must come after the effective date.")
         if self.effective_on and self.signed_on and self.effective_on < self.signed_on:
@@ -221,6 +225,23 @@ class Agreement(VersionedModel):
             fail("parent", "This parent would make the genealogy a loop.")
         if errors:
             raise ValidationError(errors)
+
+    def _check_derived_dates(self, fail: Callable[[str, str], None]) -> None:
+        """The notice deadline and next review a save would store stay within the bounds."""
+        if not (date_in_range(self.expires_on) and date_in_range(self.effective_on)):
+            return  # the date itself is refused by its field
+        if not (date_in_range(self.signed_on) and date_in_range(self.last_reviewed_on)):
+            return
+        saved = (self.notice_deadline, self.next_review_on)
+        self.compute_derived_dates()
+        for name, label, day in (
+            ("notice_period_days", "last day to give notice", self.notice_deadline),
+            ("review_interval_months", "next review", self.next_review_on),
+        ):
+            problem = derived_date_problem(label, day)
+            if problem:
+                fail(name, problem)
+        self.notice_deadline, self.next_review_on = saved
 
     def _parent_chain_contains_self(self) -> bool:
         seen: set[int] = set()

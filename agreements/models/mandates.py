@@ -11,7 +11,13 @@ from simple_history.models import HistoricalRecords
 
 from agreements.models.agreements import Agreement
 from agreements.models.partners import ActivityType, Partner
-from config.bounds import DATE_VALIDATORS, INTERVAL_MONTHS_VALIDATORS, stored_value_problems
+from config.bounds import (
+    DATE_VALIDATORS,
+    INTERVAL_MONTHS_VALIDATORS,
+    date_in_range,
+    derived_date_problem,
+    stored_value_problems,
+)
 from config.dates import add_months
 from config.errors import DomainError
 from config.versioning import VersionedModel
@@ -110,6 +116,13 @@ class LegalMandate(VersionedModel):
 
     def clean(self) -> None:
         errors: dict[str, list[str]] = {}
+        if date_in_range(self.valid_from) and self.review_interval_months:
+            saved = self.next_review_on
+            self.compute_next_review()
+            problem = derived_date_problem("next review", self.next_review_on)
+            self.next_review_on = saved
+            if problem:
+                errors["review_interval_months"] = [problem]
         if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
             errors["valid_until"] = ["A mandate cannot end before it starts."]
         if errors:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -93,6 +94,50 @@ def _check_people(*, owner: Any, legal_reviewer: Any) -> None:
         raise ValidationError(errors)
 
 
+def _check_owner_in_portfolio(*, by: User, owner: Any, partner_ids: set[int]) -> None:
+    """A liaison officer hands an agreement only to a liaison officer of one of its parties:
+    ownership would otherwise open partners outside that officer's portfolio."""
+    if owner is None or is_administrator(by) or owner.pk == by.pk:
+        return
+    through = Partner.liaison_officers.through
+    if not through.objects.filter(user_id=owner.pk, partner_id__in=partner_ids).exists():
+        raise ValidationError(
+            {
+                "owner": [
+                    f"{owner.get_username()} is not a liaison officer of any party to this "
+                    "agreement; only administrators assign it outside the parties' portfolios."
+                ]
+            }
+        )
+
+
+def _check_status_keeps_its_dates(agreement: Agreement, changes: dict[str, Any]) -> None:
+    """An edit may not take away what the agreement's status needed: a signed agreement keeps
+    its signature date; one in force keeps its effective date, which cannot move ahead of today
+    (the daily job puts an agreement in force on that day)."""
+    guards: dict[str, str] = {S.SIGNED: S.SIGNED, S.IN_FORCE: S.IN_FORCE, S.SUSPENDED: S.IN_FORCE}
+    needs = guards.get(agreement.status)
+    if needs is None or not ({"signed_on", "effective_on"} & set(changes)):
+        return
+    candidate = copy.copy(agreement)
+    for name, value in changes.items():
+        setattr(candidate, name, value)
+    errors: dict[str, list[str]] = {}
+    for problem in _transition_problems(candidate, needs):
+        name, _, message = problem.partition(": ")
+        errors.setdefault(name, []).append(
+            f"The agreement is {agreement.get_status_display().lower()}: {message}"
+        )
+    effective = candidate.effective_on
+    if needs == S.IN_FORCE and effective and effective > timezone.localdate():
+        errors.setdefault("effective_on", []).append(
+            f"The agreement is {agreement.get_status_display().lower()}: it cannot take effect "
+            f"in the future ({effective:%d %B %Y})."
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
 def _check_related_visible(*, by: User, fields: dict[str, Any]) -> None:
     visible = agreements_visible_to(by)
     for name in ("parent", "supersedes"):
@@ -125,6 +170,9 @@ def agreement_create(
     party_rows = list(parties)
     _validate_new_parties(by=by, agreement=agreement, rows=party_rows)
     _check_creator_keeps_sight(by=by, owner=fields.get("owner"), rows=party_rows)
+    _check_owner_in_portfolio(
+        by=by, owner=fields.get("owner"), partner_ids={row["partner"].pk for row in party_rows}
+    )
     agreement._history_user = by
     agreement.save()
     agreement.activity_types.set(list(activity_types))
@@ -204,7 +252,14 @@ def agreement_update(
             owner=changes.get("owner", agreement.owner),
             legal_reviewer=changes.get("legal_reviewer", agreement.legal_reviewer),
         )
+        if "owner" in changes:
+            _check_owner_in_portfolio(
+                by=by,
+                owner=changes["owner"],
+                partner_ids=set(agreement.parties.values_list("partner_id", flat=True)),
+            )
     _check_related_visible(by=by, fields=changes)
+    _check_status_keeps_its_dates(agreement, changes)
     versioned_update(agreement, by=by, version=version, changes=changes)
     if activity_types is not None:
         new = {getattr(a, "pk", a) for a in activity_types}

@@ -464,11 +464,7 @@ def _agreement_problems(agreement: PlannedAgreement) -> list[RowError]:
     first = agreement.rows[0]
     model_fields = {k: v for k, v in agreement.fields.items() if k != "status"}
     candidate = Agreement(reference=agreement.reference, **model_fields)
-    problems = [
-        RowError(first, column, message) for column, message in _derived_date_problems(candidate)
-    ]
-    if problems:
-        return problems
+    problems: list[RowError] = []
     try:
         candidate.full_clean(validate_constraints=False)
     except ValidationError as error:
@@ -489,29 +485,6 @@ def _agreement_problems(agreement: PlannedAgreement) -> list[RowError]:
             for name, messages in error.message_dict.items():
                 column = PARTY_COLUMN.get(name, _column_of(name, default="partner"))
                 problems.extend(RowError(number, column, m) for m in messages)
-    return problems
-
-
-def _derived_date_problems(candidate: Agreement) -> list[tuple[str, str]]:
-    """The notice deadline and next review the save will compute, within the date bounds."""
-    try:
-        candidate.compute_derived_dates()
-    except (OverflowError, ValueError):
-        return [("notice_period_days", "The dates and periods give a date out of range.")]
-    problems = []
-    for derived, column, label in (
-        ("notice_deadline", "notice_period_days", "notice deadline"),
-        ("next_review_on", "review_interval_months", "next review"),
-    ):
-        value = getattr(candidate, derived)
-        if value is not None and not MIN_DATE <= value <= MAX_DATE:
-            problems.append(
-                (
-                    column,
-                    f"The {label} would fall on {value.isoformat()}, out of range: dates are "
-                    f"from {MIN_DATE.isoformat()} to {MAX_DATE.isoformat()}.",
-                )
-            )
     return problems
 
 

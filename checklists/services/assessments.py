@@ -216,6 +216,11 @@ def assessment_upgrade(*, source: Assessment, to: ChecklistTemplate, by: User) -
     return report
 
 
+# Far more than any template's items (the library's largest has 106), so a whole assessment
+# goes in one request, but a request cannot ask for thousands of saves.
+MAX_CHANGES_AT_ONCE = 500
+
+
 @transaction.atomic
 def responses_update(
     *, assessment: Assessment, by: User, changes: list[dict[str, Any]]
@@ -225,6 +230,14 @@ def responses_update(
     The caller has already fetched `assessment` through the access helper."""
     _check_answerer(by, assessment)
     codes = [str(change.get("code", "")) for change in changes]
+    if len(changes) > MAX_CHANGES_AT_ONCE:
+        raise ValidationError(
+            {
+                "responses": [
+                    f"At most {MAX_CHANGES_AT_ONCE:,} changes at once; {len(changes):,} sent."
+                ]
+            }
+        )
     owner_ids = {
         getattr(change["owner"], "pk", change["owner"])
         for change in changes
@@ -242,6 +255,7 @@ def responses_update(
     errors: dict[str, list[str]] = {}
     planned: list[tuple[ItemResponse, dict[str, Any]]] = []
     today = timezone.localdate()
+    first_index: dict[str, int] = {}
     for index, change in enumerate(changes, start=1):
         change = dict(change)
         code = str(change.pop("code", ""))
@@ -250,6 +264,13 @@ def responses_update(
         if response is None:
             errors[f"{where}.code"] = [f"No item “{code}” in {assessment.template}."]
             continue
+        if code in first_index:
+            # Two changes to one answer on the same version: the second would silently win.
+            errors[f"{where}.code"] = [
+                f"{code} is listed twice (also as change {first_index[code]}); send one change."
+            ]
+            continue
+        first_index[code] = index
         version = change.pop("version", None)
         if version is None:
             errors[f"{where}.version"] = ["This field is required."]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import PurePath
 from typing import Any
 
@@ -107,17 +107,28 @@ def _load_yaml(content: str | bytes) -> Any:
         raise ChecklistsError(
             "The template is not valid YAML.", field_errors={"file": [str(error)]}
         ) from None
+    except (ValueError, TypeError, OverflowError) as error:
+        # A tagged or date-like value YAML cannot build, e.g. `published_on: 2024-02-30` or
+        # `!!int abc`.
+        raise ChecklistsError(
+            "The template holds a value YAML cannot read.",
+            field_errors={"file": [f"A value cannot be read: {str(error)[:200]}"]},
+        ) from None
 
 
 #: The longest text the model keeps, per template field and per item field.
 TEMPLATE_TEXT_LIMITS = {"urn": 200, "title": 200, "provider": 200}
 ITEM_TEXT_LIMITS = {"code": 40}
 MAX_VERSION = 1_000_000
+# Item fields that are one piece of text (guidance and typical evidence may be lists).
+SCALAR_ITEM_FIELDS = frozenset({"code", "area", "criticality", "requirement"})
 
 
-def _text_problem(value: Any, limit: int | None) -> str | None:
-    if value is None or isinstance(value, (dict, list)):
+def _text_problem(value: Any, limit: int | None, *, scalar: bool = False) -> str | None:
+    if value is None:
         return None
+    if isinstance(value, (dict, list, set)):
+        return "Must be text, not a list or a mapping." if scalar else None
     text = str(value)
     if "\x00" in text:
         return "Contains a NUL character."
@@ -145,7 +156,7 @@ def parse_template(content: str | bytes) -> dict[str, Any]:
     for name in sorted(set(document) - TEMPLATE_FIELDS):
         fail(name, "Unknown field.")
     for name in ("urn", "title", "provider", "description"):
-        problem = _text_problem(document.get(name), TEMPLATE_TEXT_LIMITS.get(name))
+        problem = _text_problem(document.get(name), TEMPLATE_TEXT_LIMITS.get(name), scalar=True)
         if problem:
             fail(name, problem)
     version = document.get("version")
@@ -158,14 +169,17 @@ def parse_template(content: str | bytes) -> dict[str, Any]:
             f"“{shown}” is not a version number (a whole number from 1 to {MAX_VERSION:,}).",
         )
     published = document.get("published_on")
-    if published is not None and not isinstance(published, date):
+    if isinstance(published, datetime):
+        fail("published_on", "A publication date is a date (YYYY-MM-DD), not a date and time.")
+    elif published is not None and not isinstance(published, date):
         try:
             date.fromisoformat(str(published))
         except ValueError:
             fail("published_on", f"“{published}” is not a date (YYYY-MM-DD).")
-    items = document.get("items") or []
+    items = document.get("items")
+    if items is not None and (not isinstance(items, list) or not items):
+        fail("items", "Items are a list of at least one item.")
     if not isinstance(items, list):
-        fail("items", "Items are a list.")
         items = []
     seen: dict[str, int] = {}
     areas, criticalities = set(Area.values), set(Criticality.values)
@@ -179,8 +193,10 @@ def parse_template(content: str | bytes) -> dict[str, Any]:
                 fail(f"{label}.{name}", "This field is required.")
         for name in sorted(set(item) - ITEM_FIELDS):
             fail(f"{label}.{name}", "Unknown field.")
-        for name in ("code", "requirement", "guidance", "typical_evidence"):
-            problem = _text_problem(item.get(name), ITEM_TEXT_LIMITS.get(name))
+        for name in ("code", "area", "criticality", "requirement", "guidance", "typical_evidence"):
+            problem = _text_problem(
+                item.get(name), ITEM_TEXT_LIMITS.get(name), scalar=name in SCALAR_ITEM_FIELDS
+            )
             if problem:
                 fail(f"{label}.{name}", problem)
         code = str(item.get("code") or "")
@@ -188,12 +204,12 @@ def parse_template(content: str | bytes) -> dict[str, Any]:
             fail(f"{label}.code", f"Duplicate code: item {seen[code]} has it too.")
         elif code:
             seen[code] = index
-        if item.get("area") and item["area"] not in areas:
+        if isinstance(item.get("area"), str) and item["area"] not in areas:
             fail(
                 f"{label}.area",
                 f"Unknown area “{item['area']}”; use one of {', '.join(sorted(areas))}.",
             )
-        if item.get("criticality") and item["criticality"] not in criticalities:
+        if isinstance(item.get("criticality"), str) and item["criticality"] not in criticalities:
             fail(f"{label}.criticality", f"“{item['criticality']}” is not high, medium or low.")
         weight = item.get("weight", 1)
         if isinstance(weight, bool) or not isinstance(weight, int) or not 1 <= weight <= 10:

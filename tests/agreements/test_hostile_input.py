@@ -148,7 +148,7 @@ def test_the_bounds_are_stated_in_the_message(personas, api) -> None:
     ]
 
 
-def test_the_widest_allowed_values_give_derived_dates_in_range(personas, api) -> None:
+def test_derived_dates_stay_within_the_bounds_too(personas, api) -> None:
     response = api(personas.lo).post(
         "/api/v1/agreements/",
         {
@@ -163,8 +163,12 @@ def test_the_widest_allowed_values_give_derived_dates_in_range(personas, api) ->
             "renewal_term_months": 600,
         },
     )
-    assert response.status_code == 201, response.json()
-    assert response.json()["next_review_on"] == "2250-12-30"
+    assert response.status_code == 400
+    assert response.json()["review_interval_months"] == [
+        "The next review would fall on 30 December 2250, outside the dates Accord keeps "
+        "(1 January 1900 to 31 December 2200)."
+    ]
+    assert not Agreement.objects.exists()
     early = api(personas.lo).post(
         "/api/v1/agreements/",
         {

@@ -187,11 +187,12 @@ def test_an_agreement_its_creator_could_not_open_is_refused_before_saving(person
     assert refused.status_code == 400
     assert "could not open this agreement" in refused.json()["owner"][0]
     assert not Agreement.objects.exists()
-    with_party = api(personas.lo).post(
-        "/api/v1/agreements/", {**body, "parties": [{"partner": personas.colombia.pk}]}
+    in_their_portfolio = api(personas.lo).post(
+        "/api/v1/agreements/",
+        {**body, "owner": None, "parties": [{"partner": personas.colombia.pk}]},
     )
-    assert with_party.status_code == 201, with_party.json()
-    assert with_party.json()["owner"]["username"] == "james"
+    assert in_their_portfolio.status_code == 201, in_their_portfolio.json()
+    assert in_their_portfolio.json()["owner"]["username"] == "maria"
 
 
 # --- the admin is a door too -----------------------------------------------------------------
