@@ -16,6 +16,7 @@ from agreements.forms import AgreementForm, DocumentForm, PartyForm, ReviewForm,
 from agreements.models import Agreement, AgreementDocument, AgreementParty
 from agreements.selectors import agreement_for_user, agreement_list, can_edit_agreement
 from agreements.selectors.agreements import can_review_agreement
+from config.forms import keep_typed
 from config.history import history_entries
 from config.roles import Role, accord_user, has_role, is_administrator
 from config.uploads import serve_file
@@ -126,7 +127,7 @@ def agreement_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("agreement-detail", pk=pk)
         if getattr(form, "stale", False):
             agreement = agreement_for_user(request.user, pk, write=True)
-            form = AgreementForm(instance=agreement, user=request.user)
+            form = keep_typed(form, AgreementForm(instance=agreement, user=request.user))
     return render(request, "agreements/agreement_form.html", {"form": form, "agreement": agreement})
 
 

@@ -23,6 +23,7 @@ from agreements.selectors import (
 )
 from agreements.selectors.clearance import VERDICT_LABELS
 from config.bounds import parse_day
+from config.forms import keep_typed
 from config.history import history_entries
 from config.views import role_required, run_service
 
@@ -60,7 +61,7 @@ def _partner_record_page(
             return done(saved)
         if getattr(form, "stale", False):
             record = fetch()
-            form = form_class(instance=record, user=request.user)
+            form = keep_typed(form, form_class(instance=record, user=request.user))
     return render(
         request,
         "agreements/simple_form.html",

@@ -16,6 +16,7 @@ from agreements.forms import DecisionForm, MandateForm
 from agreements.models import LegalMandate, LegalReview
 from agreements.selectors import mandate_for_user, mandates_visible_to, review_queue
 from agreements.selectors.mandates import can_edit_mandates
+from config.forms import keep_typed
 from config.history import history_entries
 from config.roles import Role, accord_user, has_role
 from config.views import role_required, run_service, without_blanks
@@ -85,7 +86,7 @@ def mandate_form_page(request: HttpRequest, pk: int | None = None) -> HttpRespon
             return redirect("mandate-detail", pk=saved.pk)
         if getattr(form, "stale", False):
             mandate = mandate_for_user(request.user, pk, write=True)
-            form = MandateForm(instance=mandate, user=request.user)
+            form = keep_typed(form, MandateForm(instance=mandate, user=request.user))
     return render(request, "agreements/mandate_form.html", {"form": form, "mandate": mandate})
 
 
