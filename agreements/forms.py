@@ -163,7 +163,19 @@ class PartyForm(forms.ModelForm[AgreementParty]):
 
 class TransitionForm(forms.Form):
     to = forms.ChoiceField(choices=Agreement.Status.choices, widget=forms.HiddenInput)
-    note = forms.CharField(required=False, max_length=2000)
+    note = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ReasonForm(forms.Form):
+    """The confirmation of a removal: why, kept in the history."""
+
+    reason = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Kept in the history with your name.",
+    )
 
 
 class ReviewForm(forms.Form):

@@ -45,6 +45,7 @@ urlpatterns = [
     path("agreements/<int:pk>/reviews/", agreements.review_add_page, name="review-add"),
     path("agreements/<int:pk>/documents/", agreements.document_add_page, name="document-add"),
     path("documents/<int:pk>/", agreements.document_download, name="document-download"),
+    path("documents/<int:pk>/withdraw/", agreements.document_remove_page, name="document-remove"),
     path("mandates/", legal.mandate_list_page, name="mandate-list"),
     path("mandates/new/", legal.mandate_form_page, name="mandate-create"),
     path("mandates/<int:pk>/", legal.mandate_detail_page, name="mandate-detail"),

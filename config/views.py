@@ -144,6 +144,24 @@ def run_service[T](request: HttpRequest, form: Any, call: Callable[[], T]) -> T 
     return None
 
 
+def run_confirmed(request: HttpRequest, form: Any, call: Callable[[], object]) -> bool:
+    """A confirmed step (a removal with its reason): the confirmation form was posted and is
+    valid, and the service took it; what it refuses lands in the form."""
+    if request.method != "POST" or not form.is_valid():
+        return False
+
+    def attempt() -> bool:
+        call()
+        return True
+
+    return run_service(request, form, attempt) is not None
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    """The request came from htmx (django-htmx's `request.htmx`, typed)."""
+    return request.headers.get("HX-Request") == "true"
+
+
 def _add_errors(form: Any, errors: dict[Any, list[str]]) -> None:
     for name, messages_ in errors.items():
         target = name if name in form.fields else None

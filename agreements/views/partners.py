@@ -142,18 +142,19 @@ def _assessments_with_trend(partner: Partner) -> list[dict[str, Any]]:
     return result
 
 
-def _genealogy_rows(agreements: list[Agreement]) -> list[tuple[Agreement, int]]:
-    """Agreements in tree order (umbrella first, what hangs under it indented below)."""
+def _genealogy_rows(agreements: list[Agreement]) -> list[tuple[Agreement, int, str]]:
+    """Agreements in tree order (umbrella first, what hangs under it indented below), each
+    with its parent's reference when the parent is in the list."""
     by_parent: dict[int | None, list[Agreement]] = {}
-    ids = {a.pk for a in agreements}
+    references = {a.pk: a.reference for a in agreements}
     for agreement in agreements:
-        parent = agreement.parent_id if agreement.parent_id in ids else None
+        parent = agreement.parent_id if agreement.parent_id in references else None
         by_parent.setdefault(parent, []).append(agreement)
-    rows: list[tuple[Agreement, int]] = []
+    rows: list[tuple[Agreement, int, str]] = []
 
     def walk(parent: int | None, depth: int) -> None:
         for agreement in by_parent.get(parent, []):
-            rows.append((agreement, depth))
+            rows.append((agreement, depth, references.get(parent, "") if parent else ""))
             if depth < 5:
                 walk(agreement.pk, depth + 1)
 
