@@ -256,9 +256,18 @@ class ConstraintForm(forms.ModelForm[SovereigntyConstraint]):
             "valid_until": _DateInput(),
         }
 
-    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, user: AnyUser, partner: Partner | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["agreement"].queryset = agreements_visible_to(user)
+        agreements = agreements_visible_to(user)
+        if partner is not None:
+            # The legal basis of a partner's constraint is one of that partner's agreements (or,
+            # for an agency, its nation's).
+            bound = [pk for pk in (partner.pk, partner.parent_id) if pk is not None]
+            agreements = agreements.filter(parties__partner__in=bound).distinct()
+            self.fields["agreement"].help_text = f"One of {partner}'s agreements."
+        self.fields["agreement"].queryset = agreements
         self.fields["activity_types"].queryset = activity_types()
         self.fields["activity_types"].help_text = "None ticked: every activity."
         if self.instance.pk:
@@ -278,7 +287,9 @@ class EngagementForm(forms.ModelForm[Engagement]):
             "notes": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, user: AnyUser, partner: Partner | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["activity_type"].queryset = activity_types()
         if self.instance.pk:

@@ -3,6 +3,7 @@ back when asked, confirm final steps, and manage documents."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from datetime import date
 from typing import Any
 
@@ -151,3 +152,415 @@ def test_an_engagement_edit_conflict_keeps_the_typed_values(personas, exercise) 
     assert 'value="UNITAS LXVIII"' in html
     exercise.refresh_from_db()
     assert exercise.location == ""
+
+
+# --- item 1: panel errors beside their fields, input kept ------------------------------------
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def test_a_refused_party_shows_its_errors_in_the_open_panel_via_htmx(
+    personas, colombia_mou
+) -> None:
+    response = browser_as(personas.lo).post(
+        f"/agreements/{colombia_mou.pk}/parties/",
+        {"role": "party", "reservations": "Art. 4 does not apply."},
+        **HTMX,
+    )
+    html = response.content.decode()
+    assert response.status_code == 200  # swapped in place by htmx
+    assert html.lstrip().startswith('<div id="party-panel"')
+    assert "<details open>" in html
+    assert 'class="field has-error"' in html and "This field is required." in html
+    assert "Art. 4 does not apply." in html  # the input is kept
+    assert colombia_mou.parties.count() == 1
+
+
+def test_a_refused_party_without_htmx_re_renders_the_page_with_the_errors(
+    personas, colombia_mou
+) -> None:
+    response = browser_as(personas.lo).post(
+        f"/agreements/{colombia_mou.pk}/parties/",
+        {
+            "partner": personas.colombian_navy.pk,
+            "role": "party",
+            "signed_on": "2024-05-01",
+            "withdrawn_on": "2024-04-01",
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "<h1>MOU-COL-2024-003</h1>" in html and "<details open>" in html
+    assert 'value="2024-05-01"' in html
+    assert "withdrawn_on:" not in html  # no raw field name in a banner
+
+
+def test_a_refused_review_keeps_the_notes_beside_the_date_error(personas, colombia_mou) -> None:
+    response = browser_as(personas.lo).post(
+        f"/agreements/{colombia_mou.pk}/reviews/",
+        {"reviewed_on": "2099-01-01", "outcome": "continue", "notes": "Still useful."},
+        **HTMX,
+    )
+    html = response.content.decode()
+    assert 'id="review-panel"' in html
+    assert "A review cannot be dated in the future." in html
+    assert "Still useful." in html
+    assert not colombia_mou.reviews.exists()
+
+
+def test_a_refused_document_names_the_field_and_keeps_the_title(personas, colombia_mou) -> None:
+    response = browser_as(personas.lo).post(
+        f"/agreements/{colombia_mou.pk}/documents/",
+        {
+            "file": pdf("text.pdf"),
+            "title": "Signed English text",
+            "kind": "signed_text",
+            "language": "zz",
+        },
+        **HTMX,
+    )
+    html = response.content.decode()
+    assert 'id="document-panel"' in html
+    assert "is not an ISO 639 language code" in html
+    assert 'value="Signed English text"' in html
+    assert not colombia_mou.documents.exists()
+
+
+def test_an_accepted_panel_via_htmx_sends_the_browser_to_the_refreshed_page(
+    personas, colombia_mou
+) -> None:
+    response = browser_as(personas.lo).post(
+        f"/agreements/{colombia_mou.pk}/parties/",
+        {"partner": personas.colombian_navy.pk, "role": "observer"},
+        **HTMX,
+    )
+    assert response["HX-Redirect"] == f"/agreements/{colombia_mou.pk}/"
+    assert colombia_mou.parties.count() == 2
+
+
+# --- item 2: send back, reject, confirm final steps ------------------------------------------
+
+
+@pytest.fixture
+def in_legal_review(colombia_mou) -> Agreement:
+    Agreement.objects.filter(pk=colombia_mou.pk).update(status=Agreement.Status.LEGAL_REVIEW)
+    colombia_mou.refresh_from_db()
+    return colombia_mou
+
+
+def test_a_legal_advisor_returns_an_agreement_for_changes_with_a_note(
+    personas, in_legal_review
+) -> None:
+    client = browser_as(personas.legal_advisor)
+    page = client.get(f"/agreements/{in_legal_review.pk}/").content.decode()
+    assert "Return for changes…" in page and "Reject…" in page
+    confirm = client.get(f"/agreements/{in_legal_review.pk}/transition/", {"to": "negotiation"})
+    assert "What must change" in confirm.content.decode()
+    url = f"/agreements/{in_legal_review.pk}/transition/"
+    refused = client.post(url, {"to": "negotiation", "note": " "})
+    assert refused.status_code == 400
+    in_legal_review.refresh_from_db()
+    assert in_legal_review.status == Agreement.Status.LEGAL_REVIEW
+    done = client.post(url, {"to": "negotiation", "note": "Art. 7 needs a data clause."})
+    assert done.status_code == 302
+    in_legal_review.refresh_from_db()
+    assert in_legal_review.status == Agreement.Status.NEGOTIATION
+    logged = in_legal_review.transitions.get()
+    assert (
+        logged.note == "Returned from legal review, changes requested: Art. 7 needs a data clause."
+    )
+    assert logged.by == personas.legal_advisor
+    html = client.get(f"/agreements/{in_legal_review.pk}/").content.decode()
+    assert html.count("Art. 7 needs a data clause.") >= 2  # lifecycle log and history
+
+
+def test_a_legal_advisor_rejects_an_agreement_with_a_reason_and_it_is_terminated(
+    personas, in_legal_review
+) -> None:
+    client = browser_as(personas.legal_advisor)
+    client.post(
+        f"/agreements/{in_legal_review.pk}/transition/",
+        {"to": "terminated", "note": "Conflicts with the 1988 Convention."},
+    )
+    in_legal_review.refresh_from_db()
+    assert in_legal_review.status == Agreement.Status.TERMINATED
+    assert in_legal_review.transitions.get().note.startswith("Rejected in legal review: ")
+
+
+@pytest.mark.parametrize("who", ["lo", "manager"])
+def test_only_a_legal_advisor_rejects_an_agreement_in_legal_review(
+    personas, in_legal_review, who
+) -> None:
+    client = browser_as(getattr(personas, who))
+    page = client.get(f"/agreements/{in_legal_review.pk}/").content.decode()
+    assert "Reject…" not in page
+    response = client.post(
+        f"/agreements/{in_legal_review.pk}/transition/", {"to": "terminated", "note": "No."}
+    )
+    assert response.status_code == 403
+    in_legal_review.refresh_from_db()
+    assert in_legal_review.status == Agreement.Status.LEGAL_REVIEW
+
+
+def test_a_manager_cannot_return_an_agreement_for_changes(personas, in_legal_review) -> None:
+    response = browser_as(personas.manager).post(
+        f"/agreements/{in_legal_review.pk}/transition/", {"to": "negotiation", "note": "Why"}
+    )
+    assert response.status_code == 403
+
+
+def test_a_final_transition_asks_for_confirmation_and_a_reason(personas, colombia_mou) -> None:
+    client = browser_as(personas.lo)
+    page = client.get(f"/agreements/{colombia_mou.pk}/").content.decode()
+    assert 'value="terminated"' not in page  # not a one-click button
+    assert f"/agreements/{colombia_mou.pk}/transition/?to=terminated" in page
+    confirm = client.get(f"/agreements/{colombia_mou.pk}/transition/?to=terminated")
+    assert "This is final" in confirm.content.decode()
+    url = f"/agreements/{colombia_mou.pk}/transition/"
+    refused = client.post(url, {"to": "terminated"})
+    assert refused.status_code == 400
+    assert "Give the reason to move it to terminated" in refused.content.decode()
+    colombia_mou.refresh_from_db()
+    assert colombia_mou.status == Agreement.Status.DRAFT
+    client.post(url, {"to": "terminated", "note": "Talks abandoned."})
+    colombia_mou.refresh_from_db()
+    assert colombia_mou.status == Agreement.Status.TERMINATED
+    assert colombia_mou.history.first().history_change_reason == "Talks abandoned."
+
+
+def test_the_service_requires_a_reason_for_a_final_transition(personas, colombia_mou) -> None:
+    from django.core.exceptions import ValidationError
+
+    from agreements.services import agreement_transition
+
+    with pytest.raises(ValidationError) as refused:
+        agreement_transition(agreement=colombia_mou, to="terminated", by=personas.lo)
+    assert "note" in refused.value.message_dict
+
+
+def test_moving_in_force_before_the_effective_date_is_refused_with_the_reason(
+    personas, colombia_mou
+) -> None:
+    Agreement.objects.filter(pk=colombia_mou.pk).update(
+        status=Agreement.Status.SIGNED, effective_on=date(2099, 7, 1)
+    )
+    response = browser_as(personas.lo).post(
+        f"/agreements/{colombia_mou.pk}/transition/", {"to": "in_force"}, follow=True
+    )
+    html = response.content.decode()
+    assert "takes effect on 1 Jul 2099; the daily job moves it in force on that day" in html
+    colombia_mou.refresh_from_db()
+    assert colombia_mou.status == Agreement.Status.SIGNED
+
+
+def test_removing_a_party_asks_for_a_reason_that_is_kept(personas, colombia_mou) -> None:
+    party = colombia_mou.parties.get()
+    client = browser_as(personas.lo)
+    page = client.get(f"/agreements/{colombia_mou.pk}/").content.decode()
+    assert f'href="/agreement-parties/{party.pk}/remove/"' in page
+    assert "Remove Colombia from MOU-COL-2024-003" in (
+        client.get(f"/agreement-parties/{party.pk}/remove/").content.decode()
+    )
+    refused = client.post(f"/agreement-parties/{party.pk}/remove/", {"reason": ""})
+    assert refused.status_code == 400 and colombia_mou.parties.exists()
+    client.post(f"/agreement-parties/{party.pk}/remove/", {"reason": "Listed by mistake."})
+    assert not colombia_mou.parties.exists()
+    html = client.get(f"/agreements/{colombia_mou.pk}/").content.decode()
+    assert "Listed by mistake." in html
+
+
+def test_a_decided_mandate_shows_its_decision_and_offers_no_second_one(
+    personas, article_17
+) -> None:
+    client = browser_as(personas.legal_advisor)
+    assert "Record decision" in client.get(f"/mandates/{article_17.pk}/").content.decode()
+    client.post(
+        f"/mandates/{article_17.pk}/decide/",
+        {"decision": "approved", "opinion": "Art. 17 applies.", "version": article_17.version},
+    )
+    article_17.refresh_from_db()
+    html = client.get(f"/mandates/{article_17.pk}/").content.decode()
+    assert 'id="decision"' in html and "The decision stands." in html
+    assert "Record decision" not in html
+    again = client.post(
+        f"/mandates/{article_17.pk}/decide/",
+        {"decision": "rejected", "opinion": "Second thoughts.", "version": article_17.version},
+    )
+    assert again.status_code == 400
+    assert "already decided" in again.content.decode()
+    assert article_17.reviews.count() == 1
+
+
+def test_a_material_change_offers_a_new_decision(personas, article_17) -> None:
+    from agreements.services import legal_review_decide, mandate_update
+
+    legal_review_decide(
+        mandate=article_17,
+        version=1,
+        reviewer=personas.legal_advisor,
+        decision="approved",
+        opinion="ok",
+    )
+    article_17.refresh_from_db()
+    mandate_update(
+        mandate=article_17,
+        by=personas.legal_advisor,
+        version=article_17.version,
+        citation="art. 17(4)",
+    )
+    html = browser_as(personas.legal_advisor).get(f"/mandates/{article_17.pk}/").content.decode()
+    assert "Record decision" in html and 'id="decision"' not in html
+
+
+# --- item 4: withdraw and remove, duplicates, file names -------------------------------------
+
+
+def pdf(name: str, body: bytes = b"%PDF-1.7 signed text"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, body, "application/pdf")
+
+
+def upload(client, agreement, name="Acuerdo firmado.pdf", body=b"%PDF-1.7 signed", **fields):
+    return client.post(
+        f"/agreements/{agreement.pk}/documents/",
+        {
+            "file": pdf(name, body),
+            "title": "Signed text",
+            "kind": "signed_text",
+            "language": "es",
+            **fields,
+        },
+    )
+
+
+def test_a_document_downloads_under_the_name_it_was_uploaded_with(personas, colombia_mou):
+    client = browser_as(personas.lo)
+    upload(client, colombia_mou, body=b"%PDF-1.7 one")
+    upload(client, colombia_mou, body=b"%PDF-1.7 two", title="Second copy")  # same name
+    first, second = colombia_mou.documents.order_by("pk")
+    assert first.file.name != second.file.name  # the storage renamed the second on disk
+    for document in (first, second):
+        response = client.get(f"/documents/{document.pk}/")
+        disposition = response["Content-Disposition"]
+        assert disposition.startswith("attachment")
+        assert "Acuerdo%20firmado.pdf" in disposition or '"Acuerdo firmado.pdf"' in disposition
+
+
+def test_the_same_file_twice_on_one_agreement_is_refused_naming_the_stored_one(
+    personas, colombia_mou
+) -> None:
+    client = browser_as(personas.lo)
+    upload(client, colombia_mou)
+    again = upload(client, colombia_mou, name="copy.pdf", title="Copy")
+    html = again.content.decode()
+    assert again.status_code == 400
+    assert "This file is already stored on MOU-COL-2024-003 as “Signed text”" in html
+    assert colombia_mou.documents.count() == 1
+
+
+def test_a_liaison_officer_withdraws_a_document_with_a_reason(
+    personas, colombia_mou, django_capture_on_commit_callbacks
+) -> None:
+    client = browser_as(personas.lo)
+    upload(client, colombia_mou)
+    document = colombia_mou.documents.get()
+    stored = document.file.path
+    assert (
+        browser_as(personas.manager)
+        .post(f"/documents/{document.pk}/withdraw/", {"reason": "x"})
+        .status_code
+        == 403
+    )
+    assert client.post(f"/documents/{document.pk}/withdraw/", {"reason": ""}).status_code == 400
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/documents/{document.pk}/withdraw/", {"reason": "Wrong file."})
+    assert not colombia_mou.documents.exists()
+    assert not Path(stored).exists()
+    html = client.get(f"/agreements/{colombia_mou.pk}/").content.decode()
+    assert 'removed <span class="history-subject">Document Signed text' in html
+    assert "Wrong file." in html
+
+
+def test_a_liaison_officer_removes_a_constraint_and_the_partner_history_keeps_it(
+    personas, boarding
+) -> None:
+    assert (
+        browser_as(personas.other_lo).get(f"/constraints/{boarding.pk}/remove/").status_code == 404
+    )
+    assert (
+        browser_as(personas.manager)
+        .post(f"/constraints/{boarding.pk}/remove/", {"reason": "x"})
+        .status_code
+        == 403
+    )
+    client = browser_as(personas.lo)
+    page = client.get(f"/partners/{personas.colombia.pk}/").content.decode()
+    assert f"/constraints/{boarding.pk}/remove/" in page
+    client.post(f"/constraints/{boarding.pk}/remove/", {"reason": "Lifted by Colombia."})
+    assert not SovereigntyConstraint.objects.filter(pk=boarding.pk).exists()
+    html = client.get(f"/partners/{personas.colombia.pk}/").content.decode()
+    assert 'removed <span class="history-subject">Constraint' in html
+    assert "Lifted by Colombia." in html
+
+
+def test_a_liaison_officer_cancels_an_engagement_with_a_reason(personas, exercise) -> None:
+    client = browser_as(personas.lo)
+    assert "Cancel engagement…" in client.get(f"/engagements/{exercise.pk}/").content.decode()
+    manager_page = browser_as(personas.manager).get(f"/engagements/{exercise.pk}/")
+    assert "Cancel engagement…" not in manager_page.content.decode()
+    client.post(f"/engagements/{exercise.pk}/remove/", {"reason": "Postponed a year."})
+    assert not Engagement.objects.filter(pk=exercise.pk).exists()
+    html = client.get(f"/partners/{personas.colombia.pk}/").content.decode()
+    assert 'removed <span class="history-subject">Engagement UNITAS' in html
+    assert "Postponed a year." in html
+
+
+# --- item 5: wording and display -------------------------------------------------------------
+
+
+def test_genealogy_reads_amends_and_the_parent_reference(personas) -> None:
+    umbrella = AgreementFactory(
+        reference="SR-JAM-1997-001", owner=personas.lo, parties=[personas.colombia]
+    )
+    amendment = AgreementFactory(
+        reference="SR-JAM-2004-002",
+        owner=personas.lo,
+        parties=[personas.colombia],
+        parent=umbrella,
+        relation_to_parent="amendment",
+    )
+    client = browser_as(personas.lo)
+    page = client.get(f"/agreements/{amendment.pk}/").content.decode()
+    assert f'amends <a href="/agreements/{umbrella.pk}/">SR-JAM-1997-001</a>' in page
+    parent_page = client.get(f"/agreements/{umbrella.pk}/").content.decode()
+    assert "amends SR-JAM-1997-001" in parent_page
+    partner_page = client.get(f"/partners/{personas.colombia.pk}/").content.decode()
+    assert "amends SR-JAM-1997-001" in partner_page
+
+
+def test_a_co_party_the_user_cannot_open_is_text_not_a_link(personas) -> None:
+    treaty = AgreementFactory(owner=personas.lo, parties=[personas.colombia, personas.panama])
+    html = browser_as(personas.lo).get(f"/agreements/{treaty.pk}/").content.decode()
+    assert f'href="/partners/{personas.colombia.pk}/"' in html
+    assert f'href="/partners/{personas.panama.pk}/"' not in html
+    assert "Panama" in html
+    assert "2 parties" in html
+
+
+def test_one_party_reads_in_the_singular(personas, colombia_mou) -> None:
+    html = browser_as(personas.lo).get(f"/agreements/{colombia_mou.pk}/").content.decode()
+    assert "1 party<" in html and "0 documents" in html
+
+
+def test_the_constraint_form_lists_only_the_partners_agreements(personas, colombia_mou) -> None:
+    other = AgreementFactory(
+        reference="MOU-XX-2020-001", owner=personas.lo, parties=[personas.panama]
+    )
+    html = (
+        browser_as(personas.lo)
+        .get(f"/partners/{personas.colombia.pk}/constraints/new/")
+        .content.decode()
+    )
+    assert "MOU-COL-2024-003" in html
+    assert other.reference not in html
