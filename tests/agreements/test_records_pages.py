@@ -3,8 +3,8 @@ back when asked, confirm final steps, and manage documents."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
