@@ -25,7 +25,7 @@ from agreements.selectors import (
     users_with_role,
 )
 from config.bounds import DATE_VALIDATORS
-from config.forms import accord_formfield
+from config.forms import accord_formfield, remember_loaded_values
 from config.roles import AnyUser, Role, is_administrator
 
 
@@ -67,6 +67,7 @@ class PartnerForm(forms.ModelForm[Partner]):
             del self.fields["liaison_officers"]
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+            remember_loaded_values(self)
 
     def clean_country_code(self) -> str:
         return (self.cleaned_data.get("country_code") or "").strip().upper()
@@ -130,6 +131,7 @@ class AgreementForm(forms.ModelForm[Agreement]):
         self.fields["legal_reviewer"].queryset = users_with_role(Role.LEGAL_ADVISOR)
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+            remember_loaded_values(self)
 
     def service_fields(self) -> dict[str, Any]:
         values = dict(self.cleaned_data)
@@ -215,6 +217,7 @@ class MandateForm(forms.ModelForm[LegalMandate]):
         self.fields["activity_types"].queryset = activity_types()
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+            remember_loaded_values(self)
 
     def service_fields(self) -> dict[str, Any]:
         values = dict(self.cleaned_data)
@@ -272,6 +275,7 @@ class ConstraintForm(forms.ModelForm[SovereigntyConstraint]):
         self.fields["activity_types"].help_text = "None ticked: every activity."
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+            remember_loaded_values(self)
 
 
 class EngagementForm(forms.ModelForm[Engagement]):
@@ -294,6 +298,7 @@ class EngagementForm(forms.ModelForm[Engagement]):
         self.fields["activity_type"].queryset = activity_types()
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+            remember_loaded_values(self)
 
 
 class ClearanceForm(forms.Form):

@@ -57,6 +57,15 @@ class AdminSignInForm(LockoutMixin, AdminAuthenticationForm):
     pass
 
 
+def remember_loaded_values(form: forms.BaseForm) -> None:
+    """An edit form carries the values it was loaded with (Django's hidden initial inputs),
+    so that after an edit conflict `typed_values` lists what the user changed, not what
+    someone else changed meanwhile."""
+    for field in form.fields.values():
+        if not isinstance(field.widget, forms.HiddenInput):
+            field.show_hidden_initial = True
+
+
 def typed_values(form: forms.BaseForm) -> dict[str, str]:
     """What the user changed in a valid form, by label, as they would read it back: shown
     next to the fresh form after an edit conflict so nothing typed is lost."""

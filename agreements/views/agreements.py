@@ -243,10 +243,11 @@ def _confirm_transition(
         "form": form,
         "heading": f"{label}: {agreement.reference}",
         "explanation": (
-            f"{agreement.reference} becomes {Agreement.Status(to).label.lower()}. "
+            f"{agreement.reference} becomes “{Agreement.Status(to).label}”. "
             "This is final: it cannot be moved on again."
             if final
-            else f"{agreement.reference} goes back to {Agreement.Status(to).label.lower()}."
+            else f"{agreement.reference} goes back: its status becomes "
+            f"“{Agreement.Status(to).label}”, and your note tells its liaison officers why."
         ),
         "action": reverse("agreement-transition", args=[agreement.pk]),
         "submit": label,

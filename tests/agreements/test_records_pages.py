@@ -44,7 +44,8 @@ def form_data(form_class, instance, user, **changes: Any) -> dict[str, Any]:
             data[name] = "on"
         else:
             data[name] = value
-    return {**data, **changes}
+    loaded = {f"initial-{name}": value for name, value in data.items() if name != "version"}
+    return {**data, **loaded, **changes}
 
 
 def saved_meanwhile(model, pk: int, **changes: Any) -> None:
@@ -116,7 +117,11 @@ def test_an_agreement_edit_conflict_keeps_the_typed_values_next_to_the_fresh_for
     html = response.content.decode()
     assert response.status_code == 200
     assert "Your unsaved values" in html
-    assert "My careful new title" in html
+    kept = html[
+        html.index('id="stale-values"') : html.index("</dl>", html.index('id="stale-values"'))
+    ]
+    assert "My careful new title" in kept
+    assert "Reference" not in kept  # only what the user changed
     assert 'value="Their title"' in html  # the fresh form
     assert 'name="version" value="2"' in html
     colombia_mou.refresh_from_db()
@@ -150,6 +155,10 @@ def test_an_engagement_edit_conflict_keeps_the_typed_values(personas, exercise) 
     html = response.content.decode()
     assert "Your unsaved values" in html and "Cartagena harbour" in html
     assert 'value="UNITAS LXVIII"' in html
+    kept = html[
+        html.index('id="stale-values"') : html.index("</dl>", html.index('id="stale-values"'))
+    ]
+    assert "UNITAS" not in kept  # someone else's change is not listed as the user's
     exercise.refresh_from_db()
     assert exercise.location == ""
 
