@@ -25,7 +25,7 @@ from agreements.selectors import (
     users_with_role,
 )
 from config.bounds import DATE_VALIDATORS
-from config.forms import accord_formfield
+from config.forms import accord_formfield, remember_loaded_values
 from config.roles import AnyUser, Role, is_administrator
 
 
@@ -67,6 +67,7 @@ class PartnerForm(forms.ModelForm[Partner]):
             del self.fields["liaison_officers"]
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+            remember_loaded_values(self)
 
     def clean_country_code(self) -> str:
         return (self.cleaned_data.get("country_code") or "").strip().upper()
@@ -130,6 +131,7 @@ class AgreementForm(forms.ModelForm[Agreement]):
         self.fields["legal_reviewer"].queryset = users_with_role(Role.LEGAL_ADVISOR)
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+            remember_loaded_values(self)
 
     def service_fields(self) -> dict[str, Any]:
         values = dict(self.cleaned_data)
@@ -163,7 +165,19 @@ class PartyForm(forms.ModelForm[AgreementParty]):
 
 class TransitionForm(forms.Form):
     to = forms.ChoiceField(choices=Agreement.Status.choices, widget=forms.HiddenInput)
-    note = forms.CharField(required=False, max_length=2000)
+    note = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ReasonForm(forms.Form):
+    """The confirmation of a removal: why, kept in the history."""
+
+    reason = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Kept in the history with your name.",
+    )
 
 
 class ReviewForm(forms.Form):
@@ -203,6 +217,7 @@ class MandateForm(forms.ModelForm[LegalMandate]):
         self.fields["activity_types"].queryset = activity_types()
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+            remember_loaded_values(self)
 
     def service_fields(self) -> dict[str, Any]:
         values = dict(self.cleaned_data)
@@ -244,13 +259,23 @@ class ConstraintForm(forms.ModelForm[SovereigntyConstraint]):
             "valid_until": _DateInput(),
         }
 
-    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, user: AnyUser, partner: Partner | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["agreement"].queryset = agreements_visible_to(user)
+        agreements = agreements_visible_to(user)
+        if partner is not None:
+            # The legal basis of a partner's constraint is one of that partner's agreements (or,
+            # for an agency, its nation's).
+            bound = [pk for pk in (partner.pk, partner.parent_id) if pk is not None]
+            agreements = agreements.filter(parties__partner__in=bound).distinct()
+            self.fields["agreement"].help_text = f"One of {partner}'s agreements."
+        self.fields["agreement"].queryset = agreements
         self.fields["activity_types"].queryset = activity_types()
         self.fields["activity_types"].help_text = "None ticked: every activity."
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+            remember_loaded_values(self)
 
 
 class EngagementForm(forms.ModelForm[Engagement]):
@@ -266,11 +291,14 @@ class EngagementForm(forms.ModelForm[Engagement]):
             "notes": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, user: AnyUser, partner: Partner | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["activity_type"].queryset = activity_types()
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+            remember_loaded_values(self)
 
 
 class ClearanceForm(forms.Form):

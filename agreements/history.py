@@ -1,4 +1,4 @@
-"""What an agreement's and a mandate's history show besides their own fields."""
+"""What an agreement's, a mandate's and a partner's history show besides their own fields."""
 
 from __future__ import annotations
 
@@ -21,7 +21,10 @@ def register() -> None:
         AgreementDocument,
         AgreementParty,
         AgreementReview,
+        Engagement,
         LegalMandate,
+        Partner,
+        SovereigntyConstraint,
     )
 
     # A mandate's status only moves by a legal decision or a material change; forms never edit
@@ -56,5 +59,27 @@ def register() -> None:
             noun="Review",
             name=_review_name,
             hidden=frozenset({"agreement", "reviewer", "reviewed_on", "outcome"}),
+        ),
+    )
+    # A partner's constraints and engagements have their own pages, but once removed only the
+    # partner's history can tell that they were there, who removed them and why.
+    register_child_history(
+        Partner,
+        ChildHistory(
+            model=SovereigntyConstraint,
+            link="partner",
+            noun="Constraint",
+            name=lambda snapshot: snapshot.get_category_display(),
+            hidden=frozenset({"partner", "category"}),
+        ),
+    )
+    register_child_history(
+        Partner,
+        ChildHistory(
+            model=Engagement,
+            link="partner",
+            noun="Engagement",
+            name=lambda snapshot: snapshot.title,
+            hidden=frozenset({"partner", "title", "created_by"}),
         ),
     )

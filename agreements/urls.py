@@ -16,12 +16,18 @@ urlpatterns = [
     ),
     path("constraints/<int:pk>/edit/", clearance.constraint_form_page, name="constraint-edit"),
     path(
+        "constraints/<int:pk>/remove/", clearance.constraint_remove_page, name="constraint-remove"
+    ),
+    path(
         "partners/<int:partner_pk>/engagements/new/",
         clearance.engagement_form_page,
         name="engagement-create",
     ),
     path("engagements/<int:pk>/", clearance.engagement_detail_page, name="engagement-detail"),
     path("engagements/<int:pk>/edit/", clearance.engagement_form_page, name="engagement-edit"),
+    path(
+        "engagements/<int:pk>/remove/", clearance.engagement_remove_page, name="engagement-remove"
+    ),
     path("clearance/", clearance.clearance_page, name="clearance"),
     path("coverage/", clearance.coverage_page, name="coverage"),
     path("agreements/", agreements.agreement_list_page, name="agreement-list"),
@@ -45,6 +51,7 @@ urlpatterns = [
     path("agreements/<int:pk>/reviews/", agreements.review_add_page, name="review-add"),
     path("agreements/<int:pk>/documents/", agreements.document_add_page, name="document-add"),
     path("documents/<int:pk>/", agreements.document_download, name="document-download"),
+    path("documents/<int:pk>/withdraw/", agreements.document_remove_page, name="document-remove"),
     path("mandates/", legal.mandate_list_page, name="mandate-list"),
     path("mandates/new/", legal.mandate_form_page, name="mandate-create"),
     path("mandates/<int:pk>/", legal.mandate_detail_page, name="mandate-detail"),

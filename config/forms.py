@@ -80,3 +80,42 @@ class SignInForm(LockoutMixin, AuthenticationForm):
 
 class AdminSignInForm(LockoutMixin, AdminAuthenticationForm):
     pass
+
+
+def remember_loaded_values(form: forms.BaseForm) -> None:
+    """An edit form carries the values it was loaded with (Django's hidden initial inputs),
+    so that after an edit conflict `typed_values` lists what the user changed, not what
+    someone else changed meanwhile."""
+    for field in form.fields.values():
+        if not isinstance(field.widget, forms.HiddenInput):
+            field.show_hidden_initial = True
+
+
+def typed_values(form: forms.BaseForm) -> dict[str, str]:
+    """What the user changed in a valid form, by label, as they would read it back: shown
+    next to the fresh form after an edit conflict so nothing typed is lost."""
+    shown: dict[str, str] = {}
+    for name in form.changed_data:
+        if name == "version" or name not in form.cleaned_data:
+            continue
+        field = form.fields[name]
+        value = form.cleaned_data[name]
+        if hasattr(value, "all") or isinstance(value, list | tuple):
+            items = value.all() if hasattr(value, "all") else value
+            text = ", ".join(str(item) for item in items) or "—"
+        elif isinstance(value, bool):
+            text = "yes" if value else "no"
+        elif value in (None, ""):
+            text = "—"
+        else:
+            choices = dict(getattr(field, "choices", []) or [])
+            text = str(choices.get(value, value))
+        shown[str(field.label or name)] = text
+    return shown
+
+
+def keep_typed[F: forms.BaseForm](stale: forms.BaseForm, fresh: F) -> F:
+    """The fresh form to show after an edit conflict, carrying what was typed in the stale one
+    (`run_service` records it); templates show it with `stale_values.html`."""
+    fresh.stale_values = getattr(stale, "stale_values", None) or {}  # type: ignore[attr-defined]
+    return fresh

@@ -21,7 +21,7 @@ from django.views.defaults import page_not_found
 from django.views.defaults import permission_denied as django_permission_denied
 
 from config.errors import DomainError, StaleVersionError
-from config.forms import SignInForm
+from config.forms import SignInForm, typed_values
 from config.middleware import DATABASE_UNAVAILABLE, database_unavailable
 from config.models import WorkerHeartbeat
 from config.roles import has_any_role
@@ -126,13 +126,15 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
 def run_service[T](request: HttpRequest, form: Any, call: Callable[[], T]) -> T | None:
     """Call a service for a valid form and translate what it refuses into the form: field
-    errors onto their fields, a stale version into a message (the caller shows a fresh form).
+    errors onto their fields, a stale version into a message and `form.stale_values` (the
+    caller shows a fresh form through `keep_typed`, so what was typed stays on the page).
     Returns the service's result, or None when it refused."""
     try:
         return call()
     except StaleVersionError as error:
         messages.error(request, error.message)
         form.stale = True
+        form.stale_values = typed_values(form)
     except ValidationError as error:
         _add_errors(
             form, error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
@@ -140,6 +142,24 @@ def run_service[T](request: HttpRequest, form: Any, call: Callable[[], T]) -> T 
     except DomainError as error:
         _add_errors(form, error.field_errors or {None: [error.message]})
     return None
+
+
+def run_confirmed(request: HttpRequest, form: Any, call: Callable[[], object]) -> bool:
+    """A confirmed step (a removal with its reason): the confirmation form was posted and is
+    valid, and the service took it; what it refuses lands in the form."""
+    if request.method != "POST" or not form.is_valid():
+        return False
+
+    def attempt() -> bool:
+        call()
+        return True
+
+    return run_service(request, form, attempt) is not None
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    """The request came from htmx (django-htmx's `request.htmx`, typed)."""
+    return request.headers.get("HX-Request") == "true"
 
 
 def _add_errors(form: Any, errors: dict[Any, list[str]]) -> None:

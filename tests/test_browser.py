@@ -251,3 +251,74 @@ def test_the_main_pages_htmx_and_the_api_docs_work_under_the_content_security_po
             expect(page.locator(".swagger-ui .info .title")).to_contain_text("Accord API")
             expect(page.locator(".opblock").first).to_be_visible()
     assert not violations, "\n".join(violations)
+
+
+def _sign_in(page, username: str) -> None:
+    page.goto("/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+@pytest.mark.browser
+def test_the_liaison_officer_hits_an_edit_conflict_and_keeps_their_text(personas, page) -> None:
+    from django.db.models import F
+
+    from agreements.models import Agreement
+    from tests.factories import AgreementFactory
+
+    expect = playwright_api.expect
+    mou = AgreementFactory(
+        reference="MOU-COL-2024-003", owner=personas.lo, parties=[personas.colombia]
+    )
+    _sign_in(page, "maria")
+    page.goto(f"/agreements/{mou.pk}/edit/")
+    page.get_by_label("Summary").fill("Covers riverine training on the Magdalena.")
+    # Someone else saves the agreement while the form is open.
+    Agreement.objects.filter(pk=mou.pk).update(version=F("version") + 1, title="Their title")
+    page.get_by_role("button", name="Save changes").click()
+
+    kept = page.locator("#stale-values")
+    expect(kept).to_contain_text("Your unsaved values")
+    expect(kept).to_contain_text("Covers riverine training on the Magdalena.")
+    expect(page.get_by_label("Title")).to_have_value("Their title")
+    page.screenshot(path=str(_screenshot_dir() / "lo-edit-conflict.png"), full_page=True)
+
+    # A refused party shows its error in the open panel, swapped in place.
+    page.goto(f"/agreements/{mou.pk}/")
+    page.get_by_text("Add a party").click()
+    panel = page.locator("#party-panel")
+    panel.get_by_label("Reservations").fill("Article 4 does not apply.")
+    panel.get_by_role("button", name="Add party").click()
+    settled(page)
+    expect(panel.locator(".has-error")).to_contain_text("This field is required.")
+    expect(panel.get_by_label("Reservations")).to_have_value("Article 4 does not apply.")
+    page.screenshot(path=str(_screenshot_dir() / "lo-party-panel-error.png"), full_page=True)
+
+
+@pytest.mark.browser
+def test_the_legal_advisor_returns_an_agreement_for_changes(personas, page) -> None:
+    from agreements.models import Agreement
+    from tests.factories import AgreementFactory
+
+    expect = playwright_api.expect
+    mou = AgreementFactory(
+        reference="MOU-COL-2024-003",
+        owner=personas.lo,
+        parties=[personas.colombia],
+        status=Agreement.Status.LEGAL_REVIEW,
+    )
+    _sign_in(page, "hannah")
+    page.goto(f"/agreements/{mou.pk}/")
+    page.get_by_role("link", name="Return for changes…").click()
+    page.get_by_label("What must change").fill("Article 7 needs a data-protection clause.")
+    page.screenshot(path=str(_screenshot_dir() / "la-return-confirm.png"), full_page=True)
+    page.get_by_role("button", name="Return for changes").click()
+
+    expect(page.get_by_text("Now in negotiation.")).to_be_visible()
+    expect(page.locator("section", has_text="Lifecycle log")).to_contain_text(
+        "Returned from legal review, changes requested: Article 7 needs a data-protection clause."
+    )
+    page.screenshot(path=str(_screenshot_dir() / "la-returned.png"), full_page=True)
+    mou.refresh_from_db()
+    assert mou.status == Agreement.Status.NEGOTIATION

@@ -10,7 +10,7 @@ from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -420,7 +420,17 @@ class AgreementPartyViewSet(
         )
         return Response(PartySerializer(party).data)
 
-    @extend_schema(responses={204: OpenApiResponse(description="Removed.")})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("reason", str, required=True, description="Why (kept in the history).")
+        ],
+        responses={204: OpenApiResponse(description="Removed.")},
+    )
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        services.agreement_party_remove(party=self.get_object(), by=accord_user(request))
+        """Remove a party; the reason (in the body or the query string) is required."""
+        body = request.data if isinstance(request.data, dict) else {}
+        reason = body.get("reason") or request.query_params.get("reason") or ""
+        services.agreement_party_remove(
+            party=self.get_object(), by=accord_user(request), reason=str(reason)
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -29,6 +29,15 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 
+#: "SR-JAM-2005-002 amends SR-JAM-1997-001": the relation as a verb before the parent.
+RELATION_PHRASES = {
+    "implementing_arrangement": "implements",
+    "annex": "annex to",
+    "amendment": "amends",
+    "extension": "extends",
+}
+
+
 class Agreement(VersionedModel):
     class Kind(models.TextChoices):
         MOU = "mou", "Memorandum of understanding"
@@ -151,6 +160,11 @@ class Agreement(VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.reference} — {self.title}"
+
+    @property
+    def relation_phrase(self) -> str:
+        """How this agreement reads against its parent: "amends", "implements", …"""
+        return RELATION_PHRASES.get(self.relation_to_parent, "")
 
     @property
     def term_days(self) -> int | None:
@@ -351,6 +365,9 @@ class AgreementDocument(models.Model):
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="documents")
     file = models.FileField(upload_to=document_upload_to, max_length=300)
+    original_name = models.CharField(
+        max_length=255, blank=True, editable=False, help_text="The file's name as uploaded."
+    )
     title = models.CharField(max_length=200)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.SIGNED_TEXT)
     language = models.CharField(max_length=3, help_text="ISO 639 code, e.g. en, es, fr.")
@@ -367,12 +384,18 @@ class AgreementDocument(models.Model):
     history = HistoricalRecords()
     # Who saved the change, for the history row; set by the service before save().
     _history_user: User | None
+    _change_reason: str
 
     class Meta:
         ordering = ["-uploaded_at"]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def download_name(self) -> str:
+        """The name the file was uploaded with (storage may have renamed it on disk)."""
+        return self.original_name or (self.file.name or "").rsplit("/", 1)[-1]
 
 
 class AgreementReview(models.Model):

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
-from agreements.models import Agreement, AgreementParty, Partner
+from agreements.models import Agreement, AgreementDocument, AgreementParty, Partner
 from config.roles import AnyUser, Role, has_any_role, has_role, is_administrator, reads_everything
 
 
@@ -63,6 +63,11 @@ def can_edit_agreement(user: AnyUser, agreement: Agreement) -> bool:
 def can_review_agreement(user: AnyUser, agreement: Agreement) -> bool:
     """Periodic reviews: the agreement's liaison officers and any legal advisor."""
     return has_role(user, Role.LEGAL_ADVISOR) or can_edit_agreement(user, agreement)
+
+
+def can_remove_agreement_document(user: AnyUser, document: AgreementDocument) -> bool:
+    """A document is withdrawn by those who edit its agreement."""
+    return can_edit_agreement(user, document.agreement)
 
 
 def agreement_for_user(user: AnyUser, pk: Any, *, write: bool = False) -> Agreement:

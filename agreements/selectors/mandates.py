@@ -35,6 +35,14 @@ def can_edit_mandates(user: AnyUser) -> bool:
     return is_administrator(user) or has_role(user, Role.LEGAL_ADVISOR)
 
 
+def can_decide_legal_review(user: AnyUser, mandate: LegalMandate) -> bool:
+    """A legal advisor decides a mandate pending review, once: a decided mandate comes back
+    for a decision only when a material change sends it back to pending review."""
+    return (
+        has_role(user, Role.LEGAL_ADVISOR) and mandate.status == LegalMandate.Status.PENDING_REVIEW
+    )
+
+
 def mandate_for_user(user: AnyUser, pk: Any, *, write: bool = False) -> LegalMandate:
     try:
         mandate = mandates_visible_to(user).select_related("agreement").get(pk=pk)
@@ -87,3 +95,8 @@ def review_queue(user: AnyUser) -> dict[str, QuerySet[Any]]:
         .select_related("owner", "legal_reviewer")
         .order_by("status_changed_at", "pk"),
     }
+
+
+def can_remove_partner_record(user: AnyUser, record: SovereigntyConstraint | Engagement) -> bool:
+    """A constraint or an engagement is removed by those who edit its partner."""
+    return can_edit_partner(user, record.partner)

@@ -29,6 +29,7 @@ from agreements.models import (
 from agreements.selectors.agreements import (
     agreements_visible_to,
     can_edit_agreement,
+    can_remove_agreement_document,
     can_review_agreement,
 )
 from agreements.selectors.partners import partners_visible_to
@@ -69,7 +70,8 @@ AGREEMENT_FIELDS = frozenset(
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.DRAFT: frozenset({S.NEGOTIATION, S.LEGAL_REVIEW, S.TERMINATED}),
     S.NEGOTIATION: frozenset({S.DRAFT, S.LEGAL_REVIEW, S.TERMINATED}),
-    S.LEGAL_REVIEW: frozenset({S.NEGOTIATION, S.SIGNED}),
+    # Back to negotiation is "changes requested"; to terminated is the legal advisor's rejection.
+    S.LEGAL_REVIEW: frozenset({S.NEGOTIATION, S.SIGNED, S.TERMINATED}),
     S.SIGNED: frozenset({S.IN_FORCE, S.TERMINATED}),
     S.IN_FORCE: frozenset({S.SUSPENDED, S.EXPIRED, S.TERMINATED, S.SUPERSEDED}),
     S.SUSPENDED: frozenset({S.IN_FORCE, S.EXPIRED, S.TERMINATED, S.SUPERSEDED}),
@@ -77,8 +79,30 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.TERMINATED: frozenset(),
     S.SUPERSEDED: frozenset(),
 }
-# Leaving legal review towards signature is the legal advisor's call.
-LEGAL_ADVISOR_TRANSITIONS = frozenset({(S.LEGAL_REVIEW, S.SIGNED)})
+# Clearing an agreement for signature, or rejecting it, is the legal advisor's call.
+LEGAL_ADVISOR_TRANSITIONS = frozenset({(S.LEGAL_REVIEW, S.SIGNED), (S.LEGAL_REVIEW, S.TERMINATED)})
+# Sending it back for changes is open to the legal advisor as well as to those who edit it.
+SHARED_TRANSITIONS = frozenset({(S.LEGAL_REVIEW, S.NEGOTIATION)})
+FINAL_STATUSES = frozenset({S.EXPIRED, S.TERMINATED, S.SUPERSEDED})
+# What the lifecycle log says of a step that is more than a change of status.
+TRANSITION_NAMES: dict[tuple[str, str], str] = {
+    (S.LEGAL_REVIEW, S.NEGOTIATION): "Returned from legal review, changes requested",
+    (S.LEGAL_REVIEW, S.TERMINATED): "Rejected in legal review",
+}
+
+
+def transition_needs_reason(current: str, to: str) -> bool:
+    """A final step, a send-back or a rejection is confirmed with a reason that is kept."""
+    return to in FINAL_STATUSES or (current, to) in TRANSITION_NAMES
+
+
+def transition_label(current: str, to: str) -> str:
+    """The button's words: "Return for changes", "Reject", "Move to signed"."""
+    if (current, to) == (S.LEGAL_REVIEW, S.NEGOTIATION):
+        return "Return for changes"
+    if (current, to) == (S.LEGAL_REVIEW, S.TERMINATED):
+        return "Reject"
+    return f"Move to {S(to).label.lower()}"
 
 
 def _check_people(*, owner: Any, legal_reviewer: Any) -> None:
@@ -296,19 +320,23 @@ def agreement_party_update(
 
 
 @transaction.atomic
-def agreement_party_remove(*, party: AgreementParty, by: User) -> None:
+def agreement_party_remove(*, party: AgreementParty, by: User, reason: str) -> None:
+    """Remove a party, saying why; the reason is kept in the agreement's history."""
     agreement = party.agreement
     _require(can_edit_agreement(by, agreement), "You may read this agreement but not change it.")
+    if not (reason or "").strip():
+        raise ValidationError({"reason": ["Say why the party is removed; it is kept in the log."]})
     if agreement.status in {S.IN_FORCE, S.SUSPENDED} and agreement.parties.count() == 1:
         raise AgreementsError(
             "An agreement in force keeps at least one party.",
             field_errors={"partner": ["The last party of an agreement in force stays."]},
         )
     party._history_user = by
+    party._change_reason = reason.strip()
     party.delete()
 
 
-def _transition_problems(agreement: Agreement, to: str) -> list[str]:
+def _transition_problems(agreement: Agreement, to: str, *, by_hand: bool) -> list[str]:
     problems = []
     if to in {S.SIGNED, S.IN_FORCE} and not agreement.signed_on:
         problems.append("signed_on: record the signature date first.")
@@ -317,6 +345,12 @@ def _transition_problems(agreement: Agreement, to: str) -> list[str]:
             problems.append("effective_on: record the date it takes effect first.")
         if not agreement.parties.exists():
             problems.append("parties: an agreement in force needs at least one party.")
+        effective = agreement.effective_on
+        if by_hand and effective and effective > timezone.localdate():
+            problems.append(
+                f"effective_on: it takes effect on {effective.day} {effective:%b %Y}; "
+                "the daily job moves it in force on that day."
+            )
     if to == S.SUPERSEDED and not hasattr(agreement, "superseded_by"):
         problems.append(
             "supersedes: record the successor agreement (its “supersedes” field) first."
@@ -326,20 +360,23 @@ def _transition_problems(agreement: Agreement, to: str) -> list[str]:
 
 def allowed_transitions(agreement: Agreement, user: AnyUser) -> list[str]:
     """The transitions this user could make now (for buttons that only show when allowed)."""
-    if not can_transition(user, agreement):
-        return []
-    result = []
-    for to in sorted(TRANSITIONS.get(agreement.status, ())):
-        if (agreement.status, to) in LEGAL_ADVISOR_TRANSITIONS and not (
-            has_role(user, Role.LEGAL_ADVISOR) or is_administrator(user)
-        ):
-            continue
-        if (agreement.status, to) not in LEGAL_ADVISOR_TRANSITIONS and not (
-            can_edit_agreement(user, agreement)
-        ):
-            continue
-        result.append(to)
-    return result
+    return [
+        to
+        for to in sorted(TRANSITIONS.get(agreement.status, ()))
+        if may_make_transition(user, agreement, to)
+    ]
+
+
+def may_make_transition(user: AnyUser, agreement: Agreement, to: str) -> bool:
+    """Who may take this step: the legal advisor clears or rejects an agreement in legal
+    review; a send-back is theirs or the editors'; every other step is the editors'."""
+    step = (agreement.status, to)
+    legal = has_role(user, Role.LEGAL_ADVISOR) or is_administrator(user)
+    if step in LEGAL_ADVISOR_TRANSITIONS:
+        return legal
+    if step in SHARED_TRANSITIONS and legal:
+        return True
+    return can_edit_agreement(user, agreement)
 
 
 def can_transition(user: AnyUser, agreement: Agreement) -> bool:
@@ -361,17 +398,25 @@ def agreement_transition(
             field_errors={"to": [f"Not allowed from “{current}”. Allowed: {allowed}."]},
         )
     if by is not None:
-        is_legal = (current, to) in LEGAL_ADVISOR_TRANSITIONS
-        if is_legal and not (has_role(by, Role.LEGAL_ADVISOR) or is_administrator(by)):
-            raise PermissionDenied("Only a legal advisor clears an agreement out of legal review.")
-        if not is_legal and not can_edit_agreement(by, agreement):
+        if not may_make_transition(by, agreement, to):
+            if (current, to) in LEGAL_ADVISOR_TRANSITIONS:
+                raise PermissionDenied(
+                    "Only a legal advisor clears or rejects an agreement in legal review."
+                )
             raise PermissionDenied("You may read this agreement but not change its status.")
-    problems = _transition_problems(agreement, to)
+        if transition_needs_reason(current, to) and not (note or "").strip():
+            raise ValidationError(
+                {"note": [f"Give the reason to move it to {S(to).label.lower()}; it is kept."]}
+            )
+    problems = _transition_problems(agreement, to, by_hand=by is not None)
     if problems:
         raise AgreementsError(
             f"The agreement cannot become {S(to).label.lower()} yet.",
             field_errors={"to": problems},
         )
+    note = (note or "").strip()
+    if (current, to) in TRANSITION_NAMES and by is not None:
+        note = f"{TRANSITION_NAMES[(current, to)]}: {note}"
     now = timezone.now()
     locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
     if locked.status != current:
@@ -440,9 +485,11 @@ def agreement_document_upload(
     _require(can_edit_agreement(by, agreement), "You may read this agreement but not change it.")
     checked = check_upload(file, limit=settings.ACCORD_DOCUMENT_MAX_BYTES, accepted=DOCUMENT_TYPES)
     validate_language_code(language)
+    _refuse_duplicate(agreement, checked.sha256)
     document = AgreementDocument(
         agreement=agreement,
         file=file,
+        original_name=checked.name[:255],
         title=title,
         kind=kind,
         language=language.lower(),
@@ -456,6 +503,40 @@ def agreement_document_upload(
     document._history_user = by
     document.save()
     return document
+
+
+def _refuse_duplicate(agreement: Agreement, sha256: str) -> None:
+    """The same file twice on one agreement is a mistake, not a second document: refused,
+    naming the one already stored."""
+    existing = agreement.documents.filter(sha256=sha256).first()
+    if existing is not None:
+        raise ValidationError(
+            {
+                "file": [
+                    f"This file is already stored on {agreement.reference} as “{existing.title}” "
+                    f"({existing.download_name}, uploaded {existing.uploaded_at:%d %b %Y})."
+                ]
+            }
+        )
+
+
+@transaction.atomic
+def agreement_document_remove(*, document: AgreementDocument, by: User, reason: str) -> None:
+    """Withdraw a document (a wrong file, a superseded translation), saying why; the removal
+    and its reason stay in the agreement's history."""
+    _require(
+        can_remove_agreement_document(by, document),
+        "Only those who edit the agreement withdraw its documents.",
+    )
+    if not (reason or "").strip():
+        raise ValidationError({"reason": ["Say why the document is withdrawn; it is kept."]})
+    stored = document.file.name
+    storage = document.file.storage
+    document._history_user = by
+    document._change_reason = reason.strip()
+    document.delete()
+    if stored and not AgreementDocument.objects.filter(file=stored).exists():
+        transaction.on_commit(lambda: storage.delete(stored))
 
 
 # --- the daily lifecycle job -----------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from agreements.exceptions import AgreementsError
 from agreements.models import (
     ActivityType,
     Engagement,
@@ -20,7 +21,11 @@ from agreements.models import (
 )
 from agreements.models.mandates import MATERIAL_FIELDS
 from agreements.selectors.agreements import agreements_visible_to
-from agreements.selectors.mandates import can_edit_mandates
+from agreements.selectors.mandates import (
+    can_decide_legal_review,
+    can_edit_mandates,
+    can_remove_partner_record,
+)
 from agreements.selectors.partners import can_edit_partner, partners_visible_to
 from config.errors import StaleVersionError
 from config.roles import Role, has_role
@@ -154,6 +159,12 @@ def legal_review_decide(
         raise StaleVersionError(
             instance_label=f"Mandate “{locked}”", expected=version, current=locked.version
         )
+    if not can_decide_legal_review(reviewer, locked):
+        raise AgreementsError(
+            f"This mandate is already decided ({locked.get_status_display().lower()}); "
+            "a material change sends it back for a new decision.",
+            field_errors={"decision": ["This mandate is already decided."]},
+        )
     now = timezone.now()
     review = LegalReview.objects.create(
         mandate=locked,
@@ -234,3 +245,30 @@ def engagement_update(
     if "partner" in changes:
         _check_partner_writable(by, changes["partner"])
     return versioned_update(engagement, by=by, version=version, changes=changes)
+
+
+def _remove_partner_record(
+    record: SovereigntyConstraint | Engagement, *, by: User, reason: str, noun: str
+) -> None:
+    if not can_remove_partner_record(by, record):
+        raise PermissionDenied(
+            f"Only the partner's liaison officers and administrators remove {noun}s."
+        )
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [f"Say why the {noun} is removed; it is kept."]})
+    record._history_user = by
+    record._change_reason = reason.strip()
+    record.delete()
+
+
+@transaction.atomic
+def constraint_remove(*, constraint: SovereigntyConstraint, by: User, reason: str) -> None:
+    """Withdraw a constraint the partner no longer imposes (or recorded by mistake); the
+    removal and its reason stay in the partner's history."""
+    _remove_partner_record(constraint, by=by, reason=reason, noun="constraint")
+
+
+@transaction.atomic
+def engagement_remove(*, engagement: Engagement, by: User, reason: str) -> None:
+    """Cancel a planned engagement; the removal and its reason stay in the partner's history."""
+    _remove_partner_record(engagement, by=by, reason=reason, noun="engagement")

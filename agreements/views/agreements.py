@@ -7,19 +7,36 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from agreements import services
 from agreements.filters import AgreementFilter
-from agreements.forms import AgreementForm, DocumentForm, PartyForm, ReviewForm, TransitionForm
+from agreements.forms import (
+    AgreementForm,
+    DocumentForm,
+    PartyForm,
+    ReasonForm,
+    ReviewForm,
+    TransitionForm,
+)
 from agreements.models import Agreement, AgreementDocument, AgreementParty
-from agreements.selectors import agreement_for_user, agreement_list, can_edit_agreement
-from agreements.selectors.agreements import can_review_agreement
+from agreements.selectors import (
+    agreement_for_user,
+    agreement_list,
+    agreements_visible_to,
+    can_edit_agreement,
+    partners_visible_to,
+)
+from agreements.selectors.agreements import can_remove_agreement_document, can_review_agreement
+from agreements.services.agreements import FINAL_STATUSES
+from config.forms import keep_typed
 from config.history import history_entries
-from config.roles import Role, accord_user, has_role, is_administrator
+from config.roles import AnyUser, Role, accord_user, has_role, is_administrator
 from config.uploads import serve_file
-from config.views import role_required, run_service, without_blanks
+from config.views import is_htmx, role_required, run_confirmed, run_service, without_blanks
 
 
 @role_required
@@ -45,44 +62,92 @@ def agreement_list_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _genealogy(agreement: Agreement) -> dict[str, object]:
+def _genealogy(user: AnyUser, agreement: Agreement) -> dict[str, object]:
     ancestors: list[Agreement] = []
     current = agreement.parent
     while current is not None and len(ancestors) < 10:
         ancestors.insert(0, current)
         current = current.parent
+    children = list(agreement.children.order_by("reference"))
+    successor = getattr(agreement, "superseded_by", None)
+    related = {a.pk for a in [*ancestors, *children, agreement.supersedes, successor] if a}
     return {
         "ancestors": ancestors,
-        "children": agreement.children.order_by("reference"),
-        "successor": getattr(agreement, "superseded_by", None),
+        "children": children,
+        "successor": successor,
+        # A related agreement the user cannot open is named, not linked to a 404.
+        "visible_agreements": set(
+            agreements_visible_to(user).filter(pk__in=related).values_list("pk", flat=True)
+        ),
     }
 
 
-@role_required
-def agreement_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
-    agreement = agreement_for_user(request.user, pk)
-    can_edit = can_edit_agreement(request.user, agreement)
-    context = {
+def _detail_context(
+    request: HttpRequest, agreement: Agreement, **forms: object
+) -> dict[str, object]:
+    """The agreement page; `forms` replaces a panel's empty form with a refused one."""
+    user = request.user
+    can_edit = can_edit_agreement(user, agreement)
+    parties = list(agreement.parties.select_related("partner"))
+    context: dict[str, object] = {
         "agreement": agreement,
-        "parties": agreement.parties.select_related("partner"),
+        "parties": parties,
+        # A co-party outside the user's sight is named, not linked to a page that answers 404.
+        "openable_partners": set(
+            partners_visible_to(user)
+            .filter(pk__in=[p.partner_id for p in parties])
+            .values_list("pk", flat=True)
+        ),
         "activity_types": agreement.activity_types.all(),
         "documents": agreement.documents.select_related("uploaded_by"),
         "reviews": agreement.reviews.select_related("reviewer"),
         "transitions": agreement.transitions.select_related("by"),
         "allowed": [
-            (to, Agreement.Status(to).label)
-            for to in services.allowed_transitions(agreement, request.user)
+            (
+                to,
+                services.transition_label(agreement.status, to),
+                services.transition_needs_reason(agreement.status, to),
+            )
+            for to in services.allowed_transitions(agreement, user)
         ],
         "history": history_entries(agreement),
         "can_edit": can_edit,
-        "can_review": can_review_agreement(request.user, agreement),
-        "party_form": PartyForm(user=request.user, agreement=agreement) if can_edit else None,
+        "can_review": can_review_agreement(user, agreement),
+        "party_form": PartyForm(user=user, agreement=agreement) if can_edit else None,
         "review_form": ReviewForm(initial={"reviewed_on": timezone.localdate()}),
         "document_form": DocumentForm() if can_edit else None,
         "today": timezone.localdate(),
-        **_genealogy(agreement),
+        **_genealogy(user, agreement),
     }
-    return render(request, "agreements/agreement_detail.html", context)
+    context.update(forms)
+    return context
+
+
+@role_required
+def agreement_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
+    agreement = agreement_for_user(request.user, pk)
+    return render(request, "agreements/agreement_detail.html", _detail_context(request, agreement))
+
+
+def _panel_refused(
+    request: HttpRequest, agreement: Agreement, panel: str, form: object
+) -> HttpResponse:
+    """A panel's refused input, with its errors beside the fields: the panel alone for HTMX
+    (swapped in place, still open), the whole page otherwise."""
+    name = f"{panel}_form"
+    if is_htmx(request):
+        # 200 so that htmx swaps it; the errors are in the panel.
+        return render(
+            request, f"agreements/_panel_{panel}.html", {"agreement": agreement, name: form}
+        )
+    context = _detail_context(request, agreement, **{name: form})
+    return render(request, "agreements/agreement_detail.html", context, status=400)
+
+
+def _panel_done(request: HttpRequest, agreement: Agreement, message: str) -> HttpResponse:
+    messages.success(request, message)
+    url = reverse("agreement-detail", args=[agreement.pk])
+    return HttpResponseClientRedirect(url) if is_htmx(request) else redirect(url)
 
 
 @role_required
@@ -126,15 +191,25 @@ def agreement_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("agreement-detail", pk=pk)
         if getattr(form, "stale", False):
             agreement = agreement_for_user(request.user, pk, write=True)
-            form = AgreementForm(instance=agreement, user=request.user)
+            form = keep_typed(form, AgreementForm(instance=agreement, user=request.user))
     return render(request, "agreements/agreement_form.html", {"form": form, "agreement": agreement})
 
 
 @role_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def agreement_transition_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """A step along the lifecycle. A final step, a send-back or a rejection first shows a
+    confirmation that asks for the reason (GET), then takes it (POST)."""
     agreement = agreement_for_user(request.user, pk)
-    form = TransitionForm(request.POST)
+    form = TransitionForm(request.POST if request.method == "POST" else request.GET)
+    to = request.POST.get("to") or request.GET.get("to") or ""
+    confirm = to in Agreement.Status.values and services.transition_needs_reason(
+        agreement.status, to
+    )
+    if request.method == "GET":
+        if not (confirm and services.may_make_transition(request.user, agreement, to)):
+            return redirect("agreement-detail", pk=pk)
+        return _confirm_transition(request, agreement, TransitionForm(initial={"to": to}), to)
     if form.is_valid():
         done = run_service(
             request,
@@ -148,9 +223,67 @@ def agreement_transition_page(request: HttpRequest, pk: int) -> HttpResponse:
         )
         if done is not None:
             messages.success(request, f"Now {agreement.get_status_display().lower()}.")
+            return redirect("agreement-detail", pk=pk)
+    if confirm:
+        return _confirm_transition(request, agreement, form, to, status=400)
     for error in form.errors.values():
         messages.error(request, " ".join(map(str, error)))
     return redirect("agreement-detail", pk=pk)
+
+
+def _confirm_transition(
+    request: HttpRequest, agreement: Agreement, form: TransitionForm, to: str, status: int = 200
+) -> HttpResponse:
+    label = services.transition_label(agreement.status, to)
+    final = to in FINAL_STATUSES
+    form.fields["note"].required = True
+    form.fields["note"].label = "Reason" if final else "What must change"
+    context = {
+        "agreement": agreement,
+        "form": form,
+        "heading": f"{label}: {agreement.reference}",
+        "explanation": (
+            f"{agreement.reference} becomes “{Agreement.Status(to).label}”. "
+            "This is final: it cannot be moved on again."
+            if final
+            else f"{agreement.reference} goes back: its status becomes "
+            f"“{Agreement.Status(to).label}”, and your note tells its liaison officers why."
+        ),
+        "action": reverse("agreement-transition", args=[agreement.pk]),
+        "submit": label,
+        "cancel": reverse("agreement-detail", args=[agreement.pk]),
+    }
+    return render(request, "agreements/confirm.html", context, status=status)
+
+
+@role_required
+@require_http_methods(["GET", "POST"])
+def party_remove_page(request: HttpRequest, pk: int) -> HttpResponse:
+    party = get_object_or_404(AgreementParty.objects.select_related("partner"), pk=pk)
+    agreement = agreement_for_user(request.user, party.agreement_id, write=True)
+    form = ReasonForm(request.POST or None)
+    if run_confirmed(
+        request,
+        form,
+        lambda: services.agreement_party_remove(
+            party=party, by=accord_user(request), reason=form.cleaned_data["reason"]
+        ),
+    ):
+        messages.success(request, f"{party.partner} removed.")
+        return redirect("agreement-detail", pk=agreement.pk)
+    context = {
+        "agreement": agreement,
+        "form": form,
+        "heading": f"Remove {party.partner} from {agreement.reference}",
+        "explanation": (
+            f"{party.partner} ({party.get_role_display().lower()}) is taken off the agreement. "
+            "The removal and its reason stay in the history."
+        ),
+        "action": reverse("party-remove", args=[party.pk]),
+        "submit": "Remove party",
+        "cancel": reverse("agreement-detail", args=[agreement.pk]),
+    }
+    return render(request, "agreements/confirm.html", context, status=400 if form.errors else 200)
 
 
 @role_required
@@ -171,29 +304,10 @@ def party_add_page(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         )
         if party is not None:
-            messages.success(
-                request, f"{party.partner} added as {party.get_role_display().lower()}."
+            return _panel_done(
+                request, agreement, f"{party.partner} added as {party.get_role_display().lower()}."
             )
-    for name, errors in form.errors.items():
-        messages.error(request, f"{'' if name == '__all__' else name + ': '}{' '.join(errors)}")
-    return redirect("agreement-detail", pk=pk)
-
-
-@role_required
-@require_POST
-def party_remove_page(request: HttpRequest, pk: int) -> HttpResponse:
-    party = get_object_or_404(AgreementParty.objects.select_related("partner"), pk=pk)
-    agreement_for_user(request.user, party.agreement_id, write=True)
-    form = TransitionForm()
-    if run_service(
-        request,
-        form,
-        lambda: services.agreement_party_remove(party=party, by=accord_user(request)) or True,
-    ):
-        messages.success(request, f"{party.partner} removed.")
-    for errors in form.errors.values():
-        messages.error(request, " ".join(map(str, errors)))
-    return redirect("agreement-detail", pk=party.agreement_id)
+    return _panel_refused(request, agreement, "party", form)
 
 
 @role_required
@@ -210,10 +324,8 @@ def review_add_page(request: HttpRequest, pk: int) -> HttpResponse:
             agreement=agreement, by=accord_user(request), **form.cleaned_data
         ),
     ):
-        messages.success(request, "Review recorded; the next review date moved.")
-    for name, errors in form.errors.items():
-        messages.error(request, f"{'' if name == '__all__' else name + ': '}{' '.join(errors)}")
-    return redirect("agreement-detail", pk=pk)
+        return _panel_done(request, agreement, "Review recorded; the next review date moved.")
+    return _panel_refused(request, agreement, "review", form)
 
 
 @role_required
@@ -228,19 +340,48 @@ def document_add_page(request: HttpRequest, pk: int) -> HttpResponse:
             agreement=agreement, by=accord_user(request), **form.cleaned_data
         ),
     ):
-        messages.success(request, "Document stored.")
-    for name, errors in form.errors.items():
-        messages.error(request, f"{'' if name == '__all__' else name + ': '}{' '.join(errors)}")
-    return redirect("agreement-detail", pk=pk)
+        return _panel_done(request, agreement, "Document stored.")
+    return _panel_refused(request, agreement, "document", form)
+
+
+@role_required
+@require_http_methods(["GET", "POST"])
+def document_remove_page(request: HttpRequest, pk: int) -> HttpResponse:
+    document = get_object_or_404(AgreementDocument, pk=pk)
+    agreement = agreement_for_user(request.user, document.agreement_id)
+    if not can_remove_agreement_document(request.user, document):
+        raise PermissionDenied("Only those who edit the agreement withdraw its documents.")
+    form = ReasonForm(request.POST or None)
+    if run_confirmed(
+        request,
+        form,
+        lambda: services.agreement_document_remove(
+            document=document, by=accord_user(request), reason=form.cleaned_data["reason"]
+        ),
+    ):
+        messages.success(request, f"Document “{document.title}” withdrawn.")
+        return redirect("agreement-detail", pk=agreement.pk)
+    context = {
+        "agreement": agreement,
+        "form": form,
+        "heading": f"Withdraw “{document.title}”",
+        "explanation": (
+            f"{document.download_name} is taken off {agreement.reference} and its file deleted. "
+            "The withdrawal and its reason stay in the agreement's history."
+        ),
+        "action": reverse("document-remove", args=[document.pk]),
+        "submit": "Withdraw document",
+        "cancel": reverse("agreement-detail", args=[agreement.pk]),
+    }
+    return render(request, "agreements/confirm.html", context, status=400 if form.errors else 200)
 
 
 @role_required
 def document_download(request: HttpRequest, pk: int) -> FileResponse:
-    """Documents are served only through this access check, never as public media."""
+    """Documents are served only through this access check, never as public media, under
+    the name they were uploaded with."""
     document = get_object_or_404(AgreementDocument, pk=pk)
     agreement_for_user(request.user, document.agreement_id)
     return serve_file(
-        document.file,
-        filename=(document.file.name or "").rsplit("/", 1)[-1],
-        content_type=document.content_type,
+        document.file, filename=document.download_name, content_type=document.content_type
     )

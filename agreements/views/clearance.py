@@ -6,14 +6,16 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from agreements import services
-from agreements.forms import ClearanceForm, ConstraintForm, EngagementForm
+from agreements.forms import ClearanceForm, ConstraintForm, EngagementForm, ReasonForm
+from agreements.models import Engagement, SovereigntyConstraint
 from agreements.selectors import (
     clearance_check,
     constraint_for_user,
@@ -22,9 +24,12 @@ from agreements.selectors import (
     partner_for_user,
 )
 from agreements.selectors.clearance import VERDICT_LABELS
+from agreements.selectors.mandates import can_remove_partner_record
 from config.bounds import parse_day
+from config.forms import keep_typed
 from config.history import history_entries
-from config.views import role_required, run_service
+from config.roles import accord_user
+from config.views import role_required, run_confirmed, run_service
 
 
 def _partner_record_page(
@@ -41,7 +46,7 @@ def _partner_record_page(
 ) -> HttpResponse:
     """Create or edit a record that hangs off a partner (a constraint, an engagement) through
     its service; a stale edit shows a message and the fresh form."""
-    form = form_class(request.POST or None, instance=record, user=request.user)
+    form = form_class(request.POST or None, instance=record, user=request.user, partner=partner)
     if request.method == "POST" and form.is_valid():
         values = dict(form.cleaned_data)
         version = values.pop("version", None) or 0
@@ -60,7 +65,8 @@ def _partner_record_page(
             return done(saved)
         if getattr(form, "stale", False):
             record = fetch()
-            form = form_class(instance=record, user=request.user)
+            fresh = form_class(instance=record, user=request.user, partner=partner)
+            form = keep_typed(form, fresh)
     return render(
         request,
         "agreements/simple_form.html",
@@ -117,6 +123,75 @@ def engagement_form_page(
     )
 
 
+def _remove_page(
+    request: HttpRequest,
+    *,
+    record: SovereigntyConstraint | Engagement,
+    remove: Callable[..., None],
+    heading: str,
+    explanation: str,
+    submit: str,
+    cancel: str,
+) -> HttpResponse:
+    """Confirm a removal and take its reason; the partner's history keeps both."""
+    if not can_remove_partner_record(request.user, record):
+        raise PermissionDenied("Only the partner's liaison officers and administrators do this.")
+    form = ReasonForm(request.POST or None)
+    if run_confirmed(
+        request,
+        form,
+        lambda: remove(by=accord_user(request), reason=form.cleaned_data["reason"]),
+    ):
+        messages.success(request, f"{record} removed.")
+        return redirect("partner-detail", pk=record.partner_id)
+    context = {
+        "partner": record.partner,
+        "form": form,
+        "heading": heading,
+        "explanation": explanation,
+        "action": request.path,
+        "submit": submit,
+        "cancel": cancel,
+    }
+    return render(request, "agreements/confirm.html", context, status=400 if form.errors else 200)
+
+
+@role_required
+@require_http_methods(["GET", "POST"])
+def constraint_remove_page(request: HttpRequest, pk: int) -> HttpResponse:
+    constraint = constraint_for_user(request.user, pk)
+    return _remove_page(
+        request,
+        record=constraint,
+        remove=lambda **how: services.constraint_remove(constraint=constraint, **how),
+        heading=f"Remove the constraint “{constraint.get_category_display()}”",
+        explanation=(
+            f"{constraint.partner} no longer imposes it, or it was recorded by mistake: clearance "
+            "checks stop counting it. The removal and its reason stay in the partner's history."
+        ),
+        submit="Remove constraint",
+        cancel=reverse("partner-detail", args=[constraint.partner_id]),
+    )
+
+
+@role_required
+@require_http_methods(["GET", "POST"])
+def engagement_remove_page(request: HttpRequest, pk: int) -> HttpResponse:
+    engagement = engagement_for_user(request.user, pk)
+    return _remove_page(
+        request,
+        record=engagement,
+        remove=lambda **how: services.engagement_remove(engagement=engagement, **how),
+        heading=f"Cancel the engagement “{engagement.title}”",
+        explanation=(
+            "The planned engagement is removed. The removal and its reason stay in the "
+            f"history of {engagement.partner}."
+        ),
+        submit="Cancel engagement",
+        cancel=reverse("engagement-detail", args=[engagement.pk]),
+    )
+
+
 @role_required
 def engagement_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
     engagement = engagement_for_user(request.user, pk)
@@ -135,6 +210,7 @@ def engagement_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
             "result": result,
             "form": None,
             "history": history_entries(engagement),
+            "can_edit": can_remove_partner_record(request.user, engagement),
         },
     )
 

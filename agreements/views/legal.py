@@ -15,9 +15,10 @@ from agreements.filters import MandateFilter
 from agreements.forms import DecisionForm, MandateForm
 from agreements.models import LegalMandate, LegalReview
 from agreements.selectors import mandate_for_user, mandates_visible_to, review_queue
-from agreements.selectors.mandates import can_edit_mandates
+from agreements.selectors.mandates import can_decide_legal_review, can_edit_mandates
+from config.forms import keep_typed
 from config.history import history_entries
-from config.roles import Role, accord_user, has_role
+from config.roles import accord_user
 from config.views import role_required, run_service, without_blanks
 
 
@@ -40,17 +41,32 @@ def mandate_list_page(request: HttpRequest) -> HttpResponse:
 @role_required
 def mandate_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
     mandate = mandate_for_user(request.user, pk)
-    decide = has_role(request.user, Role.LEGAL_ADVISOR)
-    context = {
+    decide = can_decide_legal_review(request.user, mandate)
+    form = DecisionForm(initial={"version": mandate.version}) if decide else None
+    return render(
+        request, "agreements/mandate_detail.html", _mandate_context(request, mandate, form)
+    )
+
+
+def _mandate_context(
+    request: HttpRequest, mandate: LegalMandate, form: DecisionForm | None
+) -> dict[str, object]:
+    decisions = list(mandate.reviews.select_related("reviewer"))
+    return {
         "mandate": mandate,
         "activity_types": mandate.activity_types.all(),
         "partners": mandate.partners.all(),
-        "decisions": mandate.reviews.select_related("reviewer"),
+        "decisions": decisions,
+        # The decision in effect: the latest, unless a material change reopened the review.
+        "decided": (
+            decisions[0]
+            if decisions and mandate.status != LegalMandate.Status.PENDING_REVIEW
+            else None
+        ),
         "history": history_entries(mandate),
         "can_edit": can_edit_mandates(request.user),
-        "decision_form": DecisionForm(initial={"version": mandate.version}) if decide else None,
+        "decision_form": form,
     }
-    return render(request, "agreements/mandate_detail.html", context)
 
 
 @role_required
@@ -85,7 +101,7 @@ def mandate_form_page(request: HttpRequest, pk: int | None = None) -> HttpRespon
             return redirect("mandate-detail", pk=saved.pk)
         if getattr(form, "stale", False):
             mandate = mandate_for_user(request.user, pk, write=True)
-            form = MandateForm(instance=mandate, user=request.user)
+            form = keep_typed(form, MandateForm(instance=mandate, user=request.user))
     return render(request, "agreements/mandate_form.html", {"form": form, "mandate": mandate})
 
 
@@ -105,15 +121,12 @@ def mandate_decide_page(request: HttpRequest, pk: int) -> HttpResponse:
         if review is not None:
             messages.success(request, f"Decision recorded: {review.get_decision_display()}.")
             return redirect("mandate-detail", pk=pk)
-    context = {
-        "mandate": mandate,
-        "activity_types": mandate.activity_types.all(),
-        "partners": mandate.partners.all(),
-        "decisions": mandate.reviews.select_related("reviewer"),
-        "history": history_entries(mandate),
-        "can_edit": can_edit_mandates(request.user),
-        "decision_form": form,
-    }
+    mandate.refresh_from_db()
+    shown = form if can_decide_legal_review(request.user, mandate) else None
+    if shown is None:
+        for errors in form.errors.values():
+            messages.error(request, " ".join(map(str, errors)))
+    context = _mandate_context(request, mandate, shown)
     return render(request, "agreements/mandate_detail.html", context, status=400)
 
 

@@ -26,10 +26,10 @@ from agreements.selectors import (
     partner_list,
     partners_visible_to,
 )
-from config.errors import StaleVersionError
+from config.forms import keep_typed
 from config.history import history_entries
 from config.roles import accord_user, reads_everything
-from config.views import role_required, without_blanks
+from config.views import role_required, run_service, without_blanks
 
 PAGE_SIZE = 50
 
@@ -100,32 +100,24 @@ def partner_create_page(request: HttpRequest) -> HttpResponse:
 def partner_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
     partner = partner_for_user(request.user, pk, write=True)
     form = PartnerForm(request.POST or None, instance=partner, user=request.user)
-    stale_values: dict[str, str] = {}
     if request.method == "POST" and form.is_valid():
-        based_on = form.cleaned_data.get("version") or 0
-        try:
-            services.partner_update(
+        saved = run_service(
+            request,
+            form,
+            lambda: services.partner_update(
                 partner=partner_for_user(request.user, pk, write=True),
                 by=accord_user(request),
-                version=based_on,
+                version=form.cleaned_data.get("version") or 0,
                 **form.partner_changes(),
-            )
-        except StaleVersionError as error:
-            messages.error(request, error.message)
-            stale_values = {
-                form.fields[name].label or name: _shown(form, name)
-                for name in form.changed_data
-                if name != "version"
-            }
-            fresh = partner_for_user(request.user, pk, write=True)
-            form = PartnerForm(instance=fresh, user=request.user)
-            partner = fresh
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
+            ),
+        )
+        if saved is not None:
             messages.success(request, "Changes saved.")
             return redirect("partner-detail", pk=pk)
-    context = {"form": form, "partner": partner, "stale_values": stale_values}
+        if getattr(form, "stale", False):
+            partner = partner_for_user(request.user, pk, write=True)
+            form = keep_typed(form, PartnerForm(instance=partner, user=request.user))
+    context = {"form": form, "partner": partner}
     return render(request, "agreements/partner_form.html", context)
 
 
@@ -150,18 +142,19 @@ def _assessments_with_trend(partner: Partner) -> list[dict[str, Any]]:
     return result
 
 
-def _genealogy_rows(agreements: list[Agreement]) -> list[tuple[Agreement, int]]:
-    """Agreements in tree order (umbrella first, what hangs under it indented below)."""
+def _genealogy_rows(agreements: list[Agreement]) -> list[tuple[Agreement, int, str]]:
+    """Agreements in tree order (umbrella first, what hangs under it indented below), each
+    with its parent's reference when the parent is in the list."""
     by_parent: dict[int | None, list[Agreement]] = {}
-    ids = {a.pk for a in agreements}
+    references = {a.pk: a.reference for a in agreements}
     for agreement in agreements:
-        parent = agreement.parent_id if agreement.parent_id in ids else None
+        parent = agreement.parent_id if agreement.parent_id in references else None
         by_parent.setdefault(parent, []).append(agreement)
-    rows: list[tuple[Agreement, int]] = []
+    rows: list[tuple[Agreement, int, str]] = []
 
     def walk(parent: int | None, depth: int) -> None:
         for agreement in by_parent.get(parent, []):
-            rows.append((agreement, depth))
+            rows.append((agreement, depth, references.get(parent, "") if parent else ""))
             if depth < 5:
                 walk(agreement.pk, depth + 1)
 
@@ -201,12 +194,3 @@ def _timeline(agreements: list[Agreement], partner: Partner, today: date) -> lis
     upcoming = sorted((e for e in events if e["on"] >= today), key=lambda e: e["on"])
     past = sorted((e for e in events if e["on"] < today), key=lambda e: e["on"], reverse=True)
     return [*({**e, "past": False} for e in upcoming), *({**e, "past": True} for e in past[:10])]
-
-
-def _shown(form: PartnerForm, name: str) -> str:
-    value = form.cleaned_data.get(name)
-    if hasattr(value, "all"):
-        return ", ".join(str(v) for v in value) or "—"
-    field = form.fields[name]
-    choices = dict(getattr(field, "choices", []) or [])
-    return str(choices.get(value, value) if value not in (None, "") else "—")

@@ -91,7 +91,9 @@ def _csv() -> SimpleUploadedFile:
         ),
         (
             "manager",
-            lambda p, a: services.agreement_party_remove(party=a.parties.get(), by=p.manager),
+            lambda p, a: services.agreement_party_remove(
+                party=a.parties.get(), by=p.manager, reason="No longer a party."
+            ),
         ),
         (
             "legal_advisor",

@@ -94,7 +94,8 @@ def _agreement_story(personas, api, jamaica) -> tuple[int, list[dict]]:
     )
     party_url = f"{API}agreement-parties/{party['id']}/"
     ok(lo.patch(party_url, {"in_force_on": "2024-03-01", "version": party["version"]}))
-    assert lo.delete(party_url).status_code == 204
+    assert lo.delete(party_url).status_code == 400  # the reason is required
+    assert lo.delete(party_url, {"reason": "Signed by mistake."}).status_code == 204
     ok(lo.post(f"{url}transition/", {"to": "negotiation", "note": "Talks opened in Kingston."}))
     today = timezone.localdate().isoformat()
     ok(
