@@ -147,7 +147,7 @@ def _check_status_keeps_its_dates(agreement: Agreement, changes: dict[str, Any])
     for name, value in changes.items():
         setattr(candidate, name, value)
     errors: dict[str, list[str]] = {}
-    for problem in _transition_problems(candidate, needs):
+    for problem in _transition_problems(candidate, needs, by_hand=False):
         name, _, message = problem.partition(": ")
         errors.setdefault(name, []).append(
             f"The agreement is {agreement.get_status_display().lower()}: {message}"
