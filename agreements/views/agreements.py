@@ -14,12 +14,29 @@ from agreements import services
 from agreements.filters import AgreementFilter
 from agreements.forms import AgreementForm, DocumentForm, PartyForm, ReviewForm, TransitionForm
 from agreements.models import Agreement, AgreementDocument, AgreementParty
-from agreements.selectors import agreement_for_user, agreement_list, can_edit_agreement
-from agreements.selectors.agreements import can_review_agreement
+from agreements.selectors import (
+    activity_types,
+    agreement_for_user,
+    agreement_list,
+    can_edit_agreement,
+    partners_visible_to,
+)
+from agreements.selectors.agreements import can_import_agreements, can_review_agreement
 from config.history import history_entries
 from config.roles import Role, accord_user, has_role, is_administrator
+from config.sorting import sort_rows
 from config.uploads import serve_file
 from config.views import role_required, run_service, without_blanks
+
+
+AGREEMENT_COLUMNS = {
+    "reference": ["reference"],
+    "title": ["title", "reference"],
+    "status": ["status", "reference"],
+    "expires": ["expires_on", "reference"],
+    "notice": ["notice_deadline", "reference"],
+    "review": ["next_review_on", "reference"],
+}
 
 
 @role_required
@@ -28,21 +45,28 @@ def agreement_list_page(request: HttpRequest) -> HttpResponse:
         without_blanks(request.GET), queryset=agreement_list(request.user)
     )
     rows = agreement_filter.qs if agreement_filter.is_valid() else Agreement.objects.none()
+    rows, sorting = sort_rows(request, rows, columns=AGREEMENT_COLUMNS, default="reference")
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     can_create = is_administrator(request.user) or has_role(request.user, Role.LIAISON_OFFICER)
-    return render(
-        request,
-        "agreements/agreement_list.html",
-        {
-            "filter": agreement_filter,
-            "page": page,
-            "query": query.urlencode(),
-            "can_create": can_create,
-            "today": timezone.localdate(),
-        },
+    context = {
+        "filter": agreement_filter,
+        "page": page,
+        "sorting": sorting,
+        "query": query.urlencode(),
+        "can_create": can_create,
+        "can_import": can_import_agreements(request.user),
+        "partners": partners_visible_to(request.user).order_by("name").only("pk", "name"),
+        "activity_types": activity_types(include_inactive=True).order_by("name"),
+        "today": timezone.localdate(),
+    }
+    template = (
+        "agreements/_agreement_table.html"
+        if request.htmx and not request.htmx.history_restore_request
+        else "agreements/agreement_list.html"
     )
+    return render(request, template, context)
 
 
 def _genealogy(agreement: Agreement) -> dict[str, object]:
