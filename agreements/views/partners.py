@@ -29,9 +29,18 @@ from agreements.selectors import (
 from config.errors import StaleVersionError
 from config.history import history_entries
 from config.roles import accord_user, reads_everything
+from config.sorting import sort_rows
 from config.views import role_required, without_blanks
 
 PAGE_SIZE = 50
+PARTNER_COLUMNS = {
+    "mine": ["-in_my_portfolio", "name"],
+    "name": ["name"],
+    "kind": ["kind", "name"],
+    "country": ["country_code", "name"],
+    "region": ["region", "name"],
+    "status": ["status", "name"],
+}
 
 
 @role_required
@@ -39,17 +48,20 @@ def partner_list_page(request: HttpRequest) -> HttpResponse:
     partner_filter = PartnerFilter(without_blanks(request.GET), queryset=partner_list(request.user))
     # An invalid filter shows its errors over an empty table, never an unfiltered one.
     partners = partner_filter.qs if partner_filter.is_valid() else Partner.objects.none()
+    partners, sorting = sort_rows(request, partners, columns=PARTNER_COLUMNS, default="mine")
     page = Paginator(partners, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "filter": partner_filter,
         "page": page,
+        "sorting": sorting,
         "query": query.urlencode(),
         "can_create": can_create_partner(request.user),
         "portfolio_only": not reads_everything(request.user),
     }
-    template = "agreements/_partner_table.html" if request.htmx else "agreements/partner_list.html"
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "agreements/_partner_table.html" if partial else "agreements/partner_list.html"
     return render(request, template, context)
 
 
