@@ -204,10 +204,14 @@ class ConstraintFilter(StrictFilterSet):
 
 
 class EngagementFilter(StrictFilterSet):
-    partner = IdFilter(field_name="partner_id")
-    activity = django_filters.CharFilter(field_name="activity_type__code")
-    starts_after = BoundedDateFilter(field_name="starts_on", lookup_expr="gte")
-    starts_before = BoundedDateFilter(field_name="starts_on", lookup_expr="lt")
+    partner = IdFilter(field_name="partner_id", label="Partner")
+    activity = django_filters.CharFilter(field_name="activity_type__code", label="Activity")
+    starts_after = BoundedDateFilter(
+        field_name="starts_on", lookup_expr="gte", label="Starts on or after"
+    )
+    starts_before = BoundedDateFilter(
+        field_name="starts_on", lookup_expr="lt", label="Starts before"
+    )
 
     class Meta:
         model = Engagement

@@ -9,12 +9,13 @@ from typing import Any, Concatenate
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse, QueryDict
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.template import loader
 from django.utils import timezone
 from django.views.defaults import page_not_found
@@ -75,14 +76,23 @@ def role_required[**P, R: HttpResponseBase](
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> R:
+    def wrapper(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> R | HttpResponse:
         if not has_any_role(request.user):
-            raise PermissionDenied(
-                "Your account has no role in Accord; ask an administrator to assign one."
-            )
+            return no_role(request)
         return view(request, *args, **kwargs)
 
-    return wrapper
+    return wrapper  # type: ignore[return-value]  # the no-role page is a plain HttpResponse
+
+
+def no_role(request: HttpRequest) -> HttpResponse:
+    """Signed in, but without a role: say so and whom to ask, instead of a page of 403s."""
+    administrators = (
+        get_user_model()
+        .objects.filter(is_active=True, is_staff=True)
+        .order_by("last_name", "first_name", "username")
+        .only("username", "first_name", "last_name", "email")
+    )
+    return render(request, "no_role.html", {"administrators": administrators}, status=403)
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
