@@ -37,8 +37,8 @@ from checklists.selectors import (
 from config.errors import StaleVersionError
 from config.history import history_entries
 from config.roles import Role, accord_user, has_role, is_administrator
-from config.uploads import serve_file
 from config.sorting import sort_rows
+from config.uploads import serve_file
 from config.views import role_required, run_service, without_blanks
 
 R = ItemResponse.Result

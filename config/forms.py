@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.db import models
 
@@ -25,10 +26,32 @@ class WholeNumberField(forms.IntegerField):
         return super().to_python(value)
 
 
+def person_label(user: Any) -> str:
+    """How a person is offered in a list to choose from: full name, then the username that
+    tells two people of one name apart ("María Ortega (maria)")."""
+    full_name = user.get_full_name()
+    return f"{full_name} ({user.get_username()})" if full_name else user.get_username()
+
+
+class PersonChoiceField(forms.ModelChoiceField[Any]):
+    def label_from_instance(self, obj: Any) -> str:
+        return person_label(obj)
+
+
+class PeopleChoiceField(forms.ModelMultipleChoiceField[Any]):
+    def label_from_instance(self, obj: Any) -> str:
+        return person_label(obj)
+
+
 def accord_formfield(model_field: models.Field[Any, Any], **kwargs: Any) -> forms.Field | None:
-    """`Meta.formfield_callback` of Accord's model forms: whole numbers in ASCII digits."""
+    """`Meta.formfield_callback` of Accord's model forms: whole numbers in ASCII digits, and
+    people offered by full name."""
     if isinstance(model_field, models.IntegerField) and not model_field.choices:
         kwargs.setdefault("form_class", WholeNumberField)
+    related = getattr(model_field, "related_model", None)
+    if related is not None and related is get_user_model():
+        many = isinstance(model_field, models.ManyToManyField)
+        kwargs.setdefault("form_class", PeopleChoiceField if many else PersonChoiceField)
     return model_field.formfield(**kwargs)
 
 

@@ -15,9 +15,9 @@ class RefusalsOnOneLine(logging.Filter):
         if record.exc_info and isinstance(status, int) and status < 500:
             exception = record.exc_info[1]
             reason = str(exception) if exception is not None else ""
-            if reason:
+            if reason and isinstance(record.args, tuple):
                 record.msg = f"{record.msg} (%s)"
-                record.args = (*(record.args or ()), reason)  # type: ignore[misc]
+                record.args = (*record.args, reason)
             record.exc_info = None
             record.exc_text = None
         return True

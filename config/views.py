@@ -159,6 +159,13 @@ def _add_errors(form: Any, errors: dict[Any, list[str]]) -> None:
             form.add_error(target, message if target else f"{name}: {message}" if name else message)
 
 
+def wants_fragment(request: HttpRequest) -> bool:
+    """An HTMX request for part of a list page (a filter changed). A history restore (Back
+    after the cache let go of the page) gets the whole page, built from the URL."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not getattr(htmx, "history_restore_request", False)
+
+
 def without_blanks(query: QueryDict) -> QueryDict:
     """A select's "any" option sends an empty value: that means no filter, not a bad one."""
     cleaned = QueryDict(mutable=True)

@@ -26,8 +26,7 @@ from config.history import history_entries
 from config.roles import Role, accord_user, has_role, is_administrator
 from config.sorting import sort_rows
 from config.uploads import serve_file
-from config.views import role_required, run_service, without_blanks
-
+from config.views import role_required, run_service, wants_fragment, without_blanks
 
 AGREEMENT_COLUMNS = {
     "reference": ["reference"],
@@ -63,7 +62,7 @@ def agreement_list_page(request: HttpRequest) -> HttpResponse:
     }
     template = (
         "agreements/_agreement_table.html"
-        if request.htmx and not request.htmx.history_restore_request
+        if wants_fragment(request)
         else "agreements/agreement_list.html"
     )
     return render(request, template, context)
@@ -114,7 +113,10 @@ def agreement_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
 def agreement_create_page(request: HttpRequest) -> HttpResponse:
     if not (is_administrator(request.user) or has_role(request.user, Role.LIAISON_OFFICER)):
         raise PermissionDenied("Only liaison officers and administrators record agreements.")
-    form = AgreementForm(request.POST or None, user=request.user)
+    # "New agreement" on a partner's page names the partner: the first party, pre-filled.
+    asked = request.GET.get("partner", "")
+    initial = {"partner": int(asked)} if asked.isascii() and asked.isdigit() else {}
+    form = AgreementForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         agreement = run_service(
             request,

@@ -11,7 +11,7 @@ from agreements.filters import EngagementFilter
 from agreements.models import Engagement
 from agreements.selectors import activity_types, engagements_visible_to, partners_visible_to
 from config.sorting import sort_rows
-from config.views import role_required, without_blanks
+from config.views import role_required, wants_fragment, without_blanks
 
 ENGAGEMENT_COLUMNS = {
     "starts": ["starts_on", "title"],
@@ -41,8 +41,8 @@ def engagement_list_page(request: HttpRequest) -> HttpResponse:
         "activity_types": activity_types(include_inactive=True).order_by("name"),
         "today": timezone.localdate(),
     }
-    partial = request.htmx and not request.htmx.history_restore_request
+    fragment = wants_fragment(request)
     template = (
-        "agreements/_engagement_table.html" if partial else "agreements/engagement_list.html"
+        "agreements/_engagement_table.html" if fragment else "agreements/engagement_list.html"
     )
     return render(request, template, context)

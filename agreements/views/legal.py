@@ -21,7 +21,6 @@ from config.roles import Role, accord_user, has_role
 from config.sorting import sort_rows
 from config.views import role_required, run_service, without_blanks
 
-
 MANDATE_COLUMNS = {
     "title": ["title"],
     "kind": ["kind", "title"],

@@ -28,9 +28,9 @@ from agreements.selectors import (
 )
 from config.errors import StaleVersionError
 from config.history import history_entries
-from config.roles import accord_user, reads_everything
+from config.roles import Role, accord_user, has_role, is_administrator, reads_everything
 from config.sorting import sort_rows
-from config.views import role_required, without_blanks
+from config.views import role_required, wants_fragment, without_blanks
 
 PAGE_SIZE = 50
 PARTNER_COLUMNS = {
@@ -60,8 +60,8 @@ def partner_list_page(request: HttpRequest) -> HttpResponse:
         "can_create": can_create_partner(request.user),
         "portfolio_only": not reads_everything(request.user),
     }
-    partial = request.htmx and not request.htmx.history_restore_request
-    template = "agreements/_partner_table.html" if partial else "agreements/partner_list.html"
+    fragment = wants_fragment(request)
+    template = "agreements/_partner_table.html" if fragment else "agreements/partner_list.html"
     return render(request, template, context)
 
 
@@ -86,6 +86,8 @@ def partner_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
         "liaison_officers": partner.liaison_officers.order_by("last_name", "username"),
         "history": history_entries(partner),
         "can_edit": can_edit_partner(request.user, partner),
+        "can_record_agreement": can_edit_partner(request.user, partner)
+        and (is_administrator(request.user) or has_role(request.user, Role.LIAISON_OFFICER)),
     }
     return render(request, "agreements/partner_detail.html", context)
 
@@ -192,6 +194,12 @@ def _timeline(agreements: list[Agreement], partner: Partner, today: date) -> lis
         ("next_review_on", "review due"),
     ]
     for agreement in agreements:
+        # A deadline of an agreement in force that has passed is overdue, marked as on lists.
+        deadlines = (
+            {"notice_deadline", "next_review_on"}
+            if agreement.status == Agreement.Status.IN_FORCE
+            else set()
+        )
         for attribute, label in labels:
             day = getattr(agreement, attribute)
             if day:
@@ -200,6 +208,7 @@ def _timeline(agreements: list[Agreement], partner: Partner, today: date) -> lis
                         "on": day,
                         "what": f"{agreement.reference} {label}",
                         "url": reverse("agreement-detail", args=[agreement.pk]),
+                        "overdue": attribute in deadlines,
                     }
                 )
     for engagement in partner.engagements.select_related("activity_type"):
@@ -208,6 +217,7 @@ def _timeline(agreements: list[Agreement], partner: Partner, today: date) -> lis
                 "on": engagement.starts_on,
                 "what": f"{engagement.title} starts",
                 "url": reverse("engagement-detail", args=[engagement.pk]),
+                "overdue": False,
             }
         )
     upcoming = sorted((e for e in events if e["on"] >= today), key=lambda e: e["on"])

@@ -4,6 +4,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from django import forms, template
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -32,14 +33,20 @@ def day(value: date | datetime | None, empty: str = "") -> str:
 
 
 @register.simple_tag
-def due(value: date | None, today: date, active: bool = True, empty: str = "—") -> SafeString:
+def due(
+    value: date | None, today: date | None = None, active: bool = True, empty: str = "—"
+) -> SafeString:
     """A date that something must happen by, marked "overdue" the same way on every page once
-    it has passed (and `active`: nothing is overdue on a record that is finished)."""
+    it has passed (and `active`: nothing is overdue on a record that is finished). Without
+    the page's `today`, today in Accord's time zone."""
+    if not isinstance(today, date):
+        today = timezone.localdate()
     if value is None:
         return format_html("{}", empty)
     if active and value < today:
         return format_html(
-            '<time class="overdue" datetime="{}">{}</time> <span class="overdue-note">overdue</span>',
+            '<time class="overdue" datetime="{}">{}</time> '
+            '<span class="overdue-note">overdue</span>',
             value.isoformat(),
             display.day(value),
         )
