@@ -47,7 +47,7 @@ PARTNER_COLUMNS = {
 def partner_list_page(request: HttpRequest) -> HttpResponse:
     partner_filter = PartnerFilter(without_blanks(request.GET), queryset=partner_list(request.user))
     # An invalid filter shows its errors over an empty table, never an unfiltered one.
-    partners = partner_filter.qs if partner_filter.is_valid() else Partner.objects.none()
+    partners = partner_filter.qs if partner_filter.is_valid() else partner_filter.queryset.none()
     partners, sorting = sort_rows(request, partners, columns=PARTNER_COLUMNS, default="mine")
     page = Paginator(partners, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
