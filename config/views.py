@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonRespons
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.defaults import page_not_found
 from django.views.defaults import permission_denied as django_permission_denied
 
@@ -164,6 +165,17 @@ def wants_fragment(request: HttpRequest) -> bool:
     after the cache let go of the page) gets the whole page, built from the URL."""
     htmx = getattr(request, "htmx", None)
     return bool(htmx) and not getattr(htmx, "history_restore_request", False)
+
+
+def list_page(
+    request: HttpRequest, *, page: str, fragment: str, context: dict[str, Any]
+) -> HttpResponse:
+    """A list page, or only its table for an HTMX filter change. The two answers share one
+    URL, so the response varies on HX-Request: Back must not get the cached table alone."""
+    template = fragment if wants_fragment(request) else page
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 def without_blanks(query: QueryDict) -> QueryDict:

@@ -26,7 +26,7 @@ from config.history import history_entries
 from config.roles import Role, accord_user, has_role, is_administrator
 from config.sorting import sort_rows
 from config.uploads import serve_file
-from config.views import role_required, run_service, wants_fragment, without_blanks
+from config.views import list_page, role_required, run_service, without_blanks
 
 AGREEMENT_COLUMNS = {
     "reference": ["reference"],
@@ -60,12 +60,12 @@ def agreement_list_page(request: HttpRequest) -> HttpResponse:
         "activity_types": activity_types(include_inactive=True).order_by("name"),
         "today": timezone.localdate(),
     }
-    template = (
-        "agreements/_agreement_table.html"
-        if wants_fragment(request)
-        else "agreements/agreement_list.html"
+    return list_page(
+        request,
+        page="agreements/agreement_list.html",
+        fragment="agreements/_agreement_table.html",
+        context=context,
     )
-    return render(request, template, context)
 
 
 def _genealogy(agreement: Agreement) -> dict[str, object]:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.utils import timezone
 
 from agreements.filters import EngagementFilter
 from agreements.models import Engagement
 from agreements.selectors import activity_types, engagements_visible_to, partners_visible_to
 from config.sorting import sort_rows
-from config.views import role_required, wants_fragment, without_blanks
+from config.views import list_page, role_required, without_blanks
 
 ENGAGEMENT_COLUMNS = {
     "starts": ["starts_on", "title"],
@@ -41,8 +40,9 @@ def engagement_list_page(request: HttpRequest) -> HttpResponse:
         "activity_types": activity_types(include_inactive=True).order_by("name"),
         "today": timezone.localdate(),
     }
-    fragment = wants_fragment(request)
-    template = (
-        "agreements/_engagement_table.html" if fragment else "agreements/engagement_list.html"
+    return list_page(
+        request,
+        page="agreements/engagement_list.html",
+        fragment="agreements/_engagement_table.html",
+        context=context,
     )
-    return render(request, template, context)

@@ -30,7 +30,7 @@ from config.errors import StaleVersionError
 from config.history import history_entries
 from config.roles import Role, accord_user, has_role, is_administrator, reads_everything
 from config.sorting import sort_rows
-from config.views import role_required, wants_fragment, without_blanks
+from config.views import list_page, role_required, without_blanks
 
 PAGE_SIZE = 50
 PARTNER_COLUMNS = {
@@ -60,9 +60,12 @@ def partner_list_page(request: HttpRequest) -> HttpResponse:
         "can_create": can_create_partner(request.user),
         "portfolio_only": not reads_everything(request.user),
     }
-    fragment = wants_fragment(request)
-    template = "agreements/_partner_table.html" if fragment else "agreements/partner_list.html"
-    return render(request, template, context)
+    return list_page(
+        request,
+        page="agreements/partner_list.html",
+        fragment="agreements/_partner_table.html",
+        context=context,
+    )
 
 
 @role_required

@@ -4,6 +4,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from django import forms, template
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -60,8 +61,11 @@ def sort_header(context: dict[str, Any], label: str, key: str) -> SafeString:
     request = context["request"]
     sorting: Sorting | None = context.get("sorting")
     current = sorting is not None and sorting.key == key
-    query = request.GET.copy()
-    query.pop("page", None)
+    query = QueryDict(mutable=True)
+    for name, values in request.GET.lists():  # blank filters (an "any" option) add nothing
+        kept = [value for value in values if value.strip()]
+        if kept and name not in {"page", "sort"}:
+            query.setlist(name, kept)
     query["sort"] = f"-{key}" if current and sorting is not None and not sorting.descending else key
     if not current or sorting is None:
         return format_html(
