@@ -84,30 +84,42 @@ class UserFilter(StrictFilterSet):
 class AgreementFilter(StrictFilterSet):
     q = django_filters.CharFilter(method="search", label="Search", help_text="Reference or title.")
     partner = IdFilter(
-        method="with_partner", help_text="Agreements to which this partner is party."
+        method="with_partner",
+        label="Partner",
+        help_text="Agreements to which this partner is party.",
     )
     kind = django_filters.MultipleChoiceFilter(choices=Agreement.Kind.choices, distinct=False)
     status = django_filters.MultipleChoiceFilter(choices=Agreement.Status.choices, distinct=False)
     activity = django_filters.CharFilter(
-        method="with_activity", help_text="Activity type code, e.g. maritime-interdiction."
+        method="with_activity",
+        label="Activity",
+        help_text="Activity type code, e.g. maritime-interdiction.",
     )
     in_force_on = BoundedDateFilter(
         method="in_force",
+        label="In force on",
         help_text=(
             "In force on this date (YYYY-MM-DD); with `partner`, in force for that partner "
             "(its own entry into force and withdrawal dates)."
         ),
     )
     expires_before = BoundedDateFilter(
-        field_name="expires_on", lookup_expr="lt", help_text="Expiring before this date."
+        field_name="expires_on",
+        lookup_expr="lt",
+        label="Expires before",
+        help_text="Expiring before this date.",
     )
     notice_deadline_before = BoundedDateFilter(
         field_name="notice_deadline",
         lookup_expr="lt",
+        label="Notice deadline before",
         help_text="Notice deadline before this date.",
     )
     review_due_before = BoundedDateFilter(
-        field_name="next_review_on", lookup_expr="lt", help_text="Next review before this date."
+        field_name="next_review_on",
+        lookup_expr="lt",
+        label="Review due before",
+        help_text="Next review before this date.",
     )
 
     class Meta:
@@ -192,10 +204,14 @@ class ConstraintFilter(StrictFilterSet):
 
 
 class EngagementFilter(StrictFilterSet):
-    partner = IdFilter(field_name="partner_id")
-    activity = django_filters.CharFilter(field_name="activity_type__code")
-    starts_after = BoundedDateFilter(field_name="starts_on", lookup_expr="gte")
-    starts_before = BoundedDateFilter(field_name="starts_on", lookup_expr="lt")
+    partner = IdFilter(field_name="partner_id", label="Partner")
+    activity = django_filters.CharFilter(field_name="activity_type__code", label="Activity")
+    starts_after = BoundedDateFilter(
+        field_name="starts_on", lookup_expr="gte", label="Starts on or after"
+    )
+    starts_before = BoundedDateFilter(
+        field_name="starts_on", lookup_expr="lt", label="Starts before"
+    )
 
     class Meta:
         model = Engagement

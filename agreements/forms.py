@@ -26,7 +26,7 @@ from agreements.selectors import (
 )
 from config.bounds import DATE_VALIDATORS
 from config.forms import accord_formfield, remember_loaded_values
-from config.roles import AnyUser, Role, is_administrator
+from config.roles import AnyUser, Role, has_role, is_administrator
 
 
 class PartnerForm(forms.ModelForm[Partner]):
@@ -88,6 +88,19 @@ class _DateInput(forms.DateInput):
 
 class AgreementForm(forms.ModelForm[Agreement]):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # On a new agreement only: its first party (more are added on the agreement's page).
+    partner = forms.ModelChoiceField(
+        queryset=Partner.objects.none(),
+        required=False,
+        label="Partner",
+        help_text="The first party; add more parties on the agreement's page.",
+    )
+    party_role = forms.ChoiceField(
+        choices=AgreementParty.Role.choices,
+        initial=AgreementParty.Role.PARTY,
+        required=False,
+        label="As",
+    )
 
     class Meta:
         formfield_callback = accord_formfield
@@ -131,12 +144,22 @@ class AgreementForm(forms.ModelForm[Agreement]):
         self.fields["legal_reviewer"].queryset = users_with_role(Role.LEGAL_ADVISOR)
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+            del self.fields["partner"], self.fields["party_role"]
             remember_loaded_values(self)
+        else:
+            self.fields["partner"].queryset = partners_visible_to(user).order_by("name")
+            self.order_fields(["reference", "title", "kind", "partner", "party_role"])
+            if has_role(user, Role.LIAISON_OFFICER) and "owner" not in self.initial:
+                self.initial["owner"] = user.pk
 
     def service_fields(self) -> dict[str, Any]:
         values = dict(self.cleaned_data)
         values.pop("version", None)
         values["activity_types"] = list(values.get("activity_types") or [])
+        partner = values.pop("partner", None)
+        role = values.pop("party_role", None) or AgreementParty.Role.PARTY
+        if "partner" in self.fields:
+            values["parties"] = [{"partner": partner, "role": role}] if partner else []
         return values
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from agreements.views import agreements, clearance, imports, legal, partners
+from agreements.views import agreements, clearance, engagements, imports, legal, partners
 
 urlpatterns = [
     path("partners/", partners.partner_list_page, name="partner-list"),
@@ -23,6 +23,7 @@ urlpatterns = [
         clearance.engagement_form_page,
         name="engagement-create",
     ),
+    path("engagements/", engagements.engagement_list_page, name="engagement-list"),
     path("engagements/<int:pk>/", clearance.engagement_detail_page, name="engagement-detail"),
     path("engagements/<int:pk>/edit/", clearance.engagement_form_page, name="engagement-edit"),
     path(

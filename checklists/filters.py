@@ -18,7 +18,10 @@ class AssessmentFilter(StrictFilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Assessment.Status.choices, distinct=False)
     kind = django_filters.ChoiceFilter(choices=Assessment.Kind.choices)
     due_before = BoundedDateFilter(
-        field_name="due_on", lookup_expr="lt", help_text="Due before this date (YYYY-MM-DD)."
+        field_name="due_on",
+        lookup_expr="lt",
+        label="Due before",
+        help_text="Due before this date (YYYY-MM-DD).",
     )
 
     class Meta:

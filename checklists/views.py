@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, F
+from django.db.models import Count
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -37,6 +37,7 @@ from checklists.selectors import (
 from config.errors import StaleVersionError
 from config.history import history_entries
 from config.roles import Role, accord_user, has_role, is_administrator
+from config.sorting import sort_rows
 from config.uploads import serve_file
 from config.views import role_required, run_service, without_blanks
 
@@ -67,17 +68,24 @@ def template_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+ASSESSMENT_COLUMNS = {
+    "due": ["due_on", "-created_at"],
+    "partner": ["partner__name", "-created_at"],
+    "template": ["template__title", "-template__version", "-created_at"],
+    "status": ["status", "-created_at"],
+    "assessor": ["assessor__last_name", "assessor__first_name", "assessor__username"],
+    "created": ["created_at"],
+}
+
+
 @role_required
 def assessment_list_page(request: HttpRequest) -> HttpResponse:
     """Every assessment you can see, with its score and level; managers find here what waits
     for their approval."""
-    rows = (
-        assessments_visible_to(request.user)
-        .select_related("partner", "template", "assessor")
-        .order_by(F("due_on").asc(nulls_last=True), "-created_at", "-pk")
-    )
+    rows = assessments_visible_to(request.user).select_related("partner", "template", "assessor")
     assessment_filter = AssessmentFilter(without_blanks(request.GET), queryset=rows)
     rows = assessment_filter.qs if assessment_filter.is_valid() else rows.none()
+    rows, sorting = sort_rows(request, rows, columns=ASSESSMENT_COLUMNS, default="due")
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     scores = scores_for([a.pk for a in page])
     query = request.GET.copy()
@@ -89,6 +97,7 @@ def assessment_list_page(request: HttpRequest) -> HttpResponse:
         {
             "filter": assessment_filter,
             "page": page,
+            "sorting": sorting,
             "rows": [(a, scores[a.pk]) for a in page],
             "query": query.urlencode(),
             "templates": ChecklistTemplate.objects.order_by("title", "-version"),

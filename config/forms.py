@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.db import models
 
@@ -47,12 +48,33 @@ class RecordsField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
 MAX_ID = 2**63 - 1
 
 
+def person_label(user: Any) -> str:
+    """How a person is offered in a list to choose from: full name, then the username that
+    tells two people of one name apart ("María Ortega (maria)")."""
+    full_name = user.get_full_name()
+    return f"{full_name} ({user.get_username()})" if full_name else user.get_username()
+
+
+class PersonChoiceField(forms.ModelChoiceField[Any]):
+    def label_from_instance(self, obj: Any) -> str:
+        return person_label(obj)
+
+
+class PeopleChoiceField(RecordsField):
+    def label_from_instance(self, obj: Any) -> str:
+        return person_label(obj)
+
+
 def accord_formfield(model_field: models.Field[Any, Any], **kwargs: Any) -> forms.Field | None:
     """`Meta.formfield_callback` of Accord's model forms: whole numbers in ASCII digits, and
-    lists of records that refuse impossible ids."""
+    lists of records that refuse impossible ids, people offered by full name."""
     if isinstance(model_field, models.IntegerField) and not model_field.choices:
         kwargs.setdefault("form_class", WholeNumberField)
-    if isinstance(model_field, models.ManyToManyField):
+    related = getattr(model_field, "related_model", None)
+    many = isinstance(model_field, models.ManyToManyField)
+    if related is not None and related is get_user_model():
+        kwargs.setdefault("form_class", PeopleChoiceField if many else PersonChoiceField)
+    elif many:
         kwargs.setdefault("form_class", RecordsField)
     return model_field.formfield(**kwargs)
 

@@ -9,14 +9,16 @@ from typing import Any, Concatenate
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse, QueryDict
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.template import loader
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.defaults import page_not_found
 from django.views.defaults import permission_denied as django_permission_denied
 
@@ -75,14 +77,23 @@ def role_required[**P, R: HttpResponseBase](
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> R:
+    def wrapper(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> R | HttpResponse:
         if not has_any_role(request.user):
-            raise PermissionDenied(
-                "Your account has no role in Accord; ask an administrator to assign one."
-            )
+            return no_role(request)
         return view(request, *args, **kwargs)
 
-    return wrapper
+    return wrapper  # type: ignore[return-value]  # the no-role page is a plain HttpResponse
+
+
+def no_role(request: HttpRequest) -> HttpResponse:
+    """Signed in, but without a role: say so and whom to ask, instead of a page of 403s."""
+    administrators = (
+        get_user_model()
+        .objects.filter(is_active=True, is_staff=True)
+        .order_by("last_name", "first_name", "username")
+        .only("username", "first_name", "last_name", "email")
+    )
+    return render(request, "no_role.html", {"administrators": administrators}, status=403)
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
@@ -167,6 +178,24 @@ def _add_errors(form: Any, errors: dict[Any, list[str]]) -> None:
         target = name if name in form.fields else None
         for message in messages_:
             form.add_error(target, message if target else f"{name}: {message}" if name else message)
+
+
+def wants_fragment(request: HttpRequest) -> bool:
+    """An HTMX request for part of a list page (a filter changed). A history restore (Back
+    after the cache let go of the page) gets the whole page, built from the URL."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not getattr(htmx, "history_restore_request", False)
+
+
+def list_page(
+    request: HttpRequest, *, page: str, fragment: str, context: dict[str, Any]
+) -> HttpResponse:
+    """A list page, or only its table for an HTMX filter change. The two answers share one
+    URL, so the response varies on HX-Request: Back must not get the cached table alone."""
+    template = fragment if wants_fragment(request) else page
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 def without_blanks(query: QueryDict) -> QueryDict:

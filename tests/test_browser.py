@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -178,6 +179,7 @@ CSP_PAGES = [
     "/partners/{colombia}/edit/",
     "/agreements/",
     "/agreements/new/",
+    "/engagements/",
     "/mandates/",
     "/legal/queue/",
     "/clearance/",
@@ -322,3 +324,60 @@ def test_the_legal_advisor_returns_an_agreement_for_changes(personas, page) -> N
     page.screenshot(path=str(_screenshot_dir() / "la-returned.png"), full_page=True)
     mou.refresh_from_db()
     assert mou.status == Agreement.Status.NEGOTIATION
+
+
+@pytest.mark.browser
+def test_at_phone_width_the_navigation_wraps_and_sign_out_stays_in_view(personas, page) -> None:
+    expect = playwright_api.expect
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/login/")
+    page.get_by_label("Username").fill("maria")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="My partners")).to_be_visible()
+    page.screenshot(path=str(_screenshot_dir() / "phone-390-partners.png"))
+    sign_out = page.get_by_role("button", name="Sign out")
+    expect(sign_out).to_be_in_viewport()
+    box = sign_out.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 390
+    # Every section of the navigation is on screen (wrapped, not cut off) and nothing scrolls
+    # sideways.
+    for link in page.locator("nav.mainnav a").all():
+        expect(link).to_be_in_viewport()
+        link_box = link.bounding_box()
+        assert link_box is not None and link_box["x"] + link_box["width"] <= 390
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+@pytest.mark.browser
+def test_a_list_filtered_in_place_comes_back_filtered_after_back(personas, page) -> None:
+    from datetime import date
+
+    from tests.factories import AgreementFactory
+
+    expect = playwright_api.expect
+    AgreementFactory(reference="MOU-COL-2020-001", title="Riverine", parties=[personas.colombia])
+    AgreementFactory(reference="MOU-COL-2021-002", title="Coastal", parties=[personas.colombia])
+    AgreementFactory(
+        reference="MOU-COL-2022-003",
+        title="Harbour",
+        parties=[personas.colombia],
+        expires_on=date(2030, 1, 1),
+    )
+    page.goto("/login/")
+    page.get_by_label("Username").fill("maria")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto("/agreements/")
+    page.get_by_label("Search agreements").fill("Coastal")
+    table = page.locator("#agreement-table")
+    expect(table.get_by_role("link", name="MOU-COL-2020-001")).to_have_count(0)
+    expect(page).to_have_url(re.compile(r"q=Coastal"))
+    settled(page)
+    table.get_by_role("link", name="MOU-COL-2021-002").click()
+    expect(page.get_by_role("heading", name=re.compile("MOU-COL-2021-002"))).to_be_visible()
+    page.go_back()
+    settled(page)
+    expect(page.get_by_label("Search agreements")).to_have_value("Coastal")
+    expect(table.get_by_role("link", name="MOU-COL-2021-002")).to_be_visible()
+    expect(table.get_by_role("link", name="MOU-COL-2020-001")).to_have_count(0)

@@ -28,6 +28,7 @@ from agreements.models import (
 from agreements.selectors.agreements import parties_in_force
 from agreements.selectors.partners import partners_visible_to
 from config.dates import minus_days
+from config.display import day
 from config.roles import AnyUser, reads_everything
 
 
@@ -265,7 +266,7 @@ def _judge(
                     "agreement",
                     Effect.CONDITION,
                     a.reference,
-                    f"Expires on {a.expires_on:%d %b %Y}, before the activity ends.",
+                    f"Expires on {day(a.expires_on)}, before the activity ends.",
                     a.id,
                 )
             )
@@ -275,7 +276,7 @@ def _judge(
                     "agreement",
                     Effect.CONDITION,
                     a.reference,
-                    f"Its notice deadline ({a.notice_deadline:%d %b %Y}) falls before the "
+                    f"Its notice deadline ({day(a.notice_deadline)}) falls before the "
                     "activity ends: decide on renewal or termination first.",
                     a.id,
                 )
@@ -286,7 +287,7 @@ def _judge(
                     "agreement",
                     Effect.CONDITION,
                     a.reference,
-                    f"{partner_name} withdraws on {a.withdrawn_on:%d %b %Y}.",
+                    f"{partner_name} withdraws on {day(a.withdrawn_on)}.",
                     a.id,
                 )
             )
@@ -296,7 +297,7 @@ def _judge(
                 "agreement",
                 Effect.MISSING,
                 "No agreement",
-                f"No agreement in force with {partner_name} on {starts_on:%d %b %Y} covers "
+                f"No agreement in force with {partner_name} on {day(starts_on)} covers "
                 f"{activity_name.lower()}.",
             )
         )
@@ -319,7 +320,7 @@ def _judge(
                     "mandate",
                     Effect.CONDITION,
                     m.title,
-                    f"Valid only until {m.valid_until:%d %b %Y}, before the activity ends.",
+                    f"Valid only until {day(m.valid_until)}, before the activity ends.",
                     m.id,
                 )
             )
@@ -330,7 +331,7 @@ def _judge(
                 Effect.MISSING,
                 "No mandate",
                 f"No approved legal mandate covers {activity_name.lower()} with "
-                f"{partner_name} from {starts_on:%d %b %Y}.",
+                f"{partner_name} from {day(starts_on)}.",
             )
         )
 
@@ -359,7 +360,7 @@ def _judge(
                     "constraint",
                     Effect.CONDITION,
                     label,
-                    f"Consent needed: request it by {request_by:%d %b %Y} "
+                    f"Consent needed: request it by {day(request_by)} "
                     f"({c.consent_lead_days} days ahead){late}. {c.description}",
                     c.id,
                     due_on=request_by,

@@ -24,19 +24,41 @@ from agreements.forms import (
 )
 from agreements.models import Agreement, AgreementDocument, AgreementParty
 from agreements.selectors import (
+    activity_types,
     agreement_for_user,
     agreement_list,
     agreements_visible_to,
     can_edit_agreement,
     partners_visible_to,
 )
-from agreements.selectors.agreements import can_remove_agreement_document, can_review_agreement
+from agreements.selectors.agreements import (
+    can_import_agreements,
+    can_remove_agreement_document,
+    can_review_agreement,
+)
 from agreements.services.agreements import FINAL_STATUSES
 from config.forms import keep_typed
 from config.history import history_entries
 from config.roles import AnyUser, Role, accord_user, has_role, is_administrator
+from config.sorting import sort_rows
 from config.uploads import serve_file
-from config.views import is_htmx, role_required, run_confirmed, run_service, without_blanks
+from config.views import (
+    is_htmx,
+    list_page,
+    role_required,
+    run_confirmed,
+    run_service,
+    without_blanks,
+)
+
+AGREEMENT_COLUMNS = {
+    "reference": ["reference"],
+    "title": ["title", "reference"],
+    "status": ["status", "reference"],
+    "expires": ["expires_on", "reference"],
+    "notice": ["notice_deadline", "reference"],
+    "review": ["next_review_on", "reference"],
+}
 
 
 @role_required
@@ -45,20 +67,27 @@ def agreement_list_page(request: HttpRequest) -> HttpResponse:
         without_blanks(request.GET), queryset=agreement_list(request.user)
     )
     rows = agreement_filter.qs if agreement_filter.is_valid() else Agreement.objects.none()
+    rows, sorting = sort_rows(request, rows, columns=AGREEMENT_COLUMNS, default="reference")
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     can_create = is_administrator(request.user) or has_role(request.user, Role.LIAISON_OFFICER)
-    return render(
+    context = {
+        "filter": agreement_filter,
+        "page": page,
+        "sorting": sorting,
+        "query": query.urlencode(),
+        "can_create": can_create,
+        "can_import": can_import_agreements(request.user),
+        "partners": partners_visible_to(request.user).order_by("name").only("pk", "name"),
+        "activity_types": activity_types(include_inactive=True).order_by("name"),
+        "today": timezone.localdate(),
+    }
+    return list_page(
         request,
-        "agreements/agreement_list.html",
-        {
-            "filter": agreement_filter,
-            "page": page,
-            "query": query.urlencode(),
-            "can_create": can_create,
-            "today": timezone.localdate(),
-        },
+        page="agreements/agreement_list.html",
+        fragment="agreements/_agreement_table.html",
+        context=context,
     )
 
 
@@ -155,7 +184,10 @@ def _panel_done(request: HttpRequest, agreement: Agreement, message: str) -> Htt
 def agreement_create_page(request: HttpRequest) -> HttpResponse:
     if not (is_administrator(request.user) or has_role(request.user, Role.LIAISON_OFFICER)):
         raise PermissionDenied("Only liaison officers and administrators record agreements.")
-    form = AgreementForm(request.POST or None, user=request.user)
+    # "New agreement" on a partner's page names the partner: the first party, pre-filled.
+    asked = request.GET.get("partner", "")
+    initial = {"partner": int(asked)} if asked.isascii() and asked.isdigit() else {}
+    form = AgreementForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         agreement = run_service(
             request,

@@ -19,7 +19,19 @@ from agreements.selectors.mandates import can_decide_legal_review, can_edit_mand
 from config.forms import keep_typed
 from config.history import history_entries
 from config.roles import accord_user
+from config.sorting import sort_rows
 from config.views import role_required, run_service, without_blanks
+
+MANDATE_COLUMNS = {
+    "title": ["title"],
+    "kind": ["kind", "title"],
+    "valid": ["valid_from", "title"],
+    "until": ["valid_until", "title"],
+    "status": ["status", "title"],
+}
+# The review queue's two tables sort by the same two keys: what is waiting, and since when.
+QUEUE_MANDATE_COLUMNS = {"name": ["title"], "waiting": ["review_requested_at"]}
+QUEUE_AGREEMENT_COLUMNS = {"name": ["reference"], "waiting": ["status_changed_at"]}
 
 
 @role_required
@@ -27,12 +39,14 @@ def mandate_list_page(request: HttpRequest) -> HttpResponse:
     queryset = mandates_visible_to(request.user).prefetch_related("activity_types", "partners")
     mandate_filter = MandateFilter(without_blanks(request.GET), queryset=queryset)
     rows = mandate_filter.qs if mandate_filter.is_valid() else LegalMandate.objects.none()
+    rows, sorting = sort_rows(request, rows, columns=MANDATE_COLUMNS, default="title")
     return render(
         request,
         "agreements/mandate_list.html",
         {
             "filter": mandate_filter,
-            "mandates": rows.order_by("title"),
+            "mandates": rows,
+            "sorting": sorting,
             "can_create": can_edit_mandates(request.user),
         },
     )
@@ -133,15 +147,21 @@ def mandate_decide_page(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required
 def review_queue_page(request: HttpRequest) -> HttpResponse:
     queue = review_queue(request.user)
-    now = timezone.now()
+    mandates, sorting = sort_rows(
+        request, queue["mandates"], columns=QUEUE_MANDATE_COLUMNS, default="waiting"
+    )
+    agreements, _ = sort_rows(
+        request, queue["agreements"], columns=QUEUE_AGREEMENT_COLUMNS, default="waiting"
+    )
     return render(
         request,
         "agreements/review_queue.html",
         {
-            "mandates": queue["mandates"].prefetch_related(
+            "mandates": mandates.prefetch_related(
                 Prefetch("reviews", queryset=LegalReview.objects.select_related("reviewer"))
             ),
-            "agreements": queue["agreements"],
-            "now": now,
+            "agreements": agreements,
+            "sorting": sorting,
+            "now": timezone.now(),
         },
     )

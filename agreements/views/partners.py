@@ -28,29 +28,44 @@ from agreements.selectors import (
 )
 from config.forms import keep_typed
 from config.history import history_entries
-from config.roles import accord_user, reads_everything
-from config.views import role_required, run_service, without_blanks
+from config.roles import Role, accord_user, has_role, is_administrator, reads_everything
+from config.sorting import sort_rows
+from config.views import list_page, role_required, run_service, without_blanks
 
 PAGE_SIZE = 50
+PARTNER_COLUMNS = {
+    "mine": ["-in_my_portfolio", "name"],
+    "name": ["name"],
+    "kind": ["kind", "name"],
+    "country": ["country_code", "name"],
+    "region": ["region", "name"],
+    "status": ["status", "name"],
+}
 
 
 @role_required
 def partner_list_page(request: HttpRequest) -> HttpResponse:
     partner_filter = PartnerFilter(without_blanks(request.GET), queryset=partner_list(request.user))
     # An invalid filter shows its errors over an empty table, never an unfiltered one.
-    partners = partner_filter.qs if partner_filter.is_valid() else Partner.objects.none()
+    partners = partner_filter.qs if partner_filter.is_valid() else partner_filter.queryset.none()
+    partners, sorting = sort_rows(request, partners, columns=PARTNER_COLUMNS, default="mine")
     page = Paginator(partners, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "filter": partner_filter,
         "page": page,
+        "sorting": sorting,
         "query": query.urlencode(),
         "can_create": can_create_partner(request.user),
         "portfolio_only": not reads_everything(request.user),
     }
-    template = "agreements/_partner_table.html" if request.htmx else "agreements/partner_list.html"
-    return render(request, template, context)
+    return list_page(
+        request,
+        page="agreements/partner_list.html",
+        fragment="agreements/_partner_table.html",
+        context=context,
+    )
 
 
 @role_required
@@ -74,6 +89,8 @@ def partner_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
         "liaison_officers": partner.liaison_officers.order_by("last_name", "username"),
         "history": history_entries(partner),
         "can_edit": can_edit_partner(request.user, partner),
+        "can_record_agreement": can_edit_partner(request.user, partner)
+        and (is_administrator(request.user) or has_role(request.user, Role.LIAISON_OFFICER)),
     }
     return render(request, "agreements/partner_detail.html", context)
 
@@ -173,6 +190,12 @@ def _timeline(agreements: list[Agreement], partner: Partner, today: date) -> lis
         ("next_review_on", "review due"),
     ]
     for agreement in agreements:
+        # A deadline of an agreement in force that has passed is overdue, marked as on lists.
+        deadlines = (
+            {"notice_deadline", "next_review_on"}
+            if agreement.status == Agreement.Status.IN_FORCE
+            else set()
+        )
         for attribute, label in labels:
             day = getattr(agreement, attribute)
             if day:
@@ -181,6 +204,7 @@ def _timeline(agreements: list[Agreement], partner: Partner, today: date) -> lis
                         "on": day,
                         "what": f"{agreement.reference} {label}",
                         "url": reverse("agreement-detail", args=[agreement.pk]),
+                        "overdue": attribute in deadlines,
                     }
                 )
     for engagement in partner.engagements.select_related("activity_type"):
@@ -189,6 +213,7 @@ def _timeline(agreements: list[Agreement], partner: Partner, today: date) -> lis
                 "on": engagement.starts_on,
                 "what": f"{engagement.title} starts",
                 "url": reverse("engagement-detail", args=[engagement.pk]),
+                "overdue": False,
             }
         )
     upcoming = sorted((e for e in events if e["on"] >= today), key=lambda e: e["on"])

@@ -1,0 +1,16 @@
+"""How Accord writes what it shows people: one date format on every page and in findings."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.utils import timezone
+
+
+def day(value: date | datetime | None, empty: str = "") -> str:
+    """A date as "14 Mar 2027" (day without a leading zero, the month's short English name)."""
+    if value is None:
+        return empty
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return f"{value.day} {value:%b %Y}"
