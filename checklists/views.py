@@ -106,7 +106,7 @@ def assessment_list_page(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def assessment_create_page(request: HttpRequest, partner_pk: int) -> HttpResponse:
     partner = partner_for_user(request.user, partner_pk, write=True)
-    form = AssessmentForm(request.POST or None)
+    form = AssessmentForm(request.POST or None, initial={"assessor": request.user.pk})
     if request.method == "POST" and form.is_valid():
         assessment = run_service(
             request,

@@ -413,3 +413,13 @@ def test_the_editor_shows_the_assessor_and_owners_by_full_name_and_has_a_skip_li
     assert "assessor: María Ortega" in html
     assert '<a class="skip-link" href="#item-RC-COM-1">Skip to the first item</a>' in html
     assert 'id="item-RC-COM-1"' in html
+
+
+def test_a_new_assessment_names_its_assessor_by_full_name_defaulting_to_the_signed_in_lo(
+    personas,
+) -> None:
+    template()
+    client = browser_as(personas.lo)
+    form = client.get(f"/partners/{personas.colombia.pk}/assessments/new/").content.decode()
+    assert f'<option value="{personas.lo.pk}" selected>María Ortega</option>' in form
+    assert f'<option value="{personas.other_lo.pk}">James Tane</option>' in form
