@@ -19,6 +19,7 @@ from agreements.api.fields import VisibleAgreementField, VisiblePartnerField
 from checklists import services
 from checklists.filters import AssessmentFilter
 from checklists.models import (
+    Area,
     Assessment,
     ChecklistItem,
     ChecklistTemplate,
@@ -144,6 +145,7 @@ class AssessmentSerializer(AccordModelSerializer[Assessment]):
             "status",
             "previous",
             "submitted_at",
+            "returned_note",
             "approved_at",
             "version",
             "created_at",
@@ -240,6 +242,24 @@ class ResponseChangeSerializer(serializers.Serializer[Any]):
     remediation_plan = serializers.CharField(required=False, allow_blank=True)
     remediation_due_on = serializers.DateField(
         required=False, allow_null=True, validators=DATE_VALIDATORS
+    )
+
+
+class ConfirmAreaSerializer(serializers.Serializer[Any]):
+    area = serializers.ChoiceField(
+        choices=Area.choices, help_text="Confirm every unchanged carried-over answer of this area."
+    )
+    versions = serializers.DictField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        help_text="Optional: item code → the response version you saw; if any of those answers "
+        "changed since, nothing is confirmed (409).",
+    )
+
+
+class ReturnSerializer(serializers.Serializer[Any]):
+    note = serializers.CharField(
+        max_length=4000, help_text="What the assessor should change (required)."
     )
 
 
@@ -486,6 +506,44 @@ class AssessmentViewSet(
             assessment=self.get_object(), by=accord_user(request)
         )
         return Response(AssessmentSerializer(assessment).data)
+
+    @extend_schema(request=ReturnSerializer, responses={200: AssessmentSerializer})
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="return",
+        url_name="return",
+        filterset_class=None,
+        pagination_class=None,
+    )
+    def return_to_assessor(self, request: Request, pk: str | None = None) -> Response:
+        """Managers: send a submitted assessment back to its assessor with a note (it is in
+        progress again; the note is kept with it and in its history)."""
+        assessment = self.get_object()
+        serializer = ReturnSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        returned = services.assessment_return(
+            assessment=assessment, by=accord_user(request), note=serializer.validated_data["note"]
+        )
+        return Response(AssessmentSerializer(returned).data)
+
+    @extend_schema(request=ConfirmAreaSerializer, responses={200: ResponseSerializer(many=True)})
+    @action(detail=True, methods=["post"], filterset_class=None, pagination_class=None)
+    def confirm(self, request: Request, pk: str | None = None) -> Response:
+        """In a cloned round, confirm every carried-over answer of one area that nobody changed
+        yet, all or none (each in its history). Answers the confirmation; an empty list when
+        nothing was left to confirm. To confirm one item, PATCH `responses/` with its result."""
+        assessment = self.get_object()
+        serializer = ConfirmAreaSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        confirmed = services.responses_confirm_area(
+            assessment=assessment,
+            by=accord_user(request),
+            area=serializer.validated_data["area"],
+            versions=serializer.validated_data.get("versions"),
+        )
+        rows = response_rows(assessment).filter(pk__in=[r.pk for r in confirmed])
+        return Response(ResponseSerializer(rows, many=True, context={"request": request}).data)
 
     @extend_schema(request=None, responses={201: AssessmentSerializer})
     @action(detail=True, methods=["post"], filterset_class=None, pagination_class=None)

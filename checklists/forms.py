@@ -14,12 +14,20 @@ class AssessmentForm(forms.ModelForm[Assessment]):
     class Meta:
         formfield_callback = accord_formfield
         model = Assessment
-        fields = ["template", "kind", "due_on"]
+        fields = ["template", "kind", "assessor", "due_on"]
         widgets = {"due_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["template"].queryset = ChecklistTemplate.objects.order_by("title", "-version")
+        assessor = self.fields["assessor"]
+        assert isinstance(assessor, forms.ModelChoiceField)  # a foreign key's form field
+        assessor.queryset = accord_people()
+        assessor.label_from_instance = _full_name  # type: ignore[method-assign,assignment]  # Django's documented hook
+
+
+def _full_name(user: Any) -> str:
+    return str(user.get_full_name() or user.get_username())
 
 
 class ResponseForm(forms.Form):

@@ -142,6 +142,10 @@ class Assessment(VersionedModel):
         help_text="The assessment this one was cloned or upgraded from.",
     )
     submitted_at = models.DateTimeField(null=True, blank=True)
+    returned_note = models.TextField(
+        blank=True,
+        help_text="Why a manager returned it to the assessor; kept until it is submitted again.",
+    )
     approved_at = models.DateTimeField(null=True, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

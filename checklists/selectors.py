@@ -24,7 +24,7 @@ from django.http import Http404
 
 from agreements.selectors import can_edit_partner, partners_visible_to
 from checklists.models import Area, Assessment, Criticality, EvidenceFile, ItemResponse
-from config.roles import AnyUser, is_administrator
+from config.roles import AnyUser, Role, has_role, is_administrator
 
 R = ItemResponse.Result
 
@@ -255,3 +255,37 @@ def response_rows(assessment: Assessment) -> QuerySet[ItemResponse]:
 def can_publish_templates(user: AnyUser) -> bool:
     """The checklist library is shared reference data: administrators publish to it."""
     return is_administrator(user)
+
+
+def can_review_assessment(user: AnyUser) -> bool:
+    """Managers (and administrators) approve a submitted assessment or return it to the
+    assessor; liaison officers and legal advisors do not."""
+    return has_role(user, Role.MANAGER) or is_administrator(user)
+
+
+def assessment_rounds(assessments: list[Assessment]) -> dict[int, int]:
+    """Each assessment's round: its place among the partner's assessments of the same template
+    (any version: an upgrade continues the series), oldest first, in one query."""
+    keys = {(a.partner_id, a.template.urn) for a in assessments}
+    if not keys:
+        return {}
+    condition = Q()
+    for partner_id, urn in keys:
+        condition |= Q(partner_id=partner_id, template__urn=urn)
+    counters: dict[tuple[int, str], int] = {}
+    rounds: dict[int, int] = {}
+    series = (
+        Assessment.objects.filter(condition)
+        .order_by("created_at", "pk")
+        .values_list("pk", "partner_id", "template__urn")
+    )
+    for pk, partner_id, urn in series:
+        counters[(partner_id, urn)] = counters.get((partner_id, urn), 0) + 1
+        rounds[pk] = counters[(partner_id, urn)]
+    return rounds
+
+
+def responses_to_reconfirm(assessment: Assessment, *, area: str) -> QuerySet[ItemResponse]:
+    """The answers of one area carried over from the round before and not yet confirmed or
+    changed."""
+    return assessment.responses.filter(item__area=area, needs_reconfirmation=True)

@@ -15,6 +15,12 @@ urlpatterns = [
     path("assessments/", views.assessment_list_page, name="assessment-list"),
     path("assessments/<int:pk>/", views.assessment_page, name="assessment"),
     path("assessments/<int:pk>/items/<str:code>/", views.response_save, name="response-save"),
+    path(
+        "assessments/<int:pk>/items/<str:code>/confirm/",
+        views.response_confirm_page,
+        name="response-confirm",
+    ),
+    path("assessments/<int:pk>/confirm-area/", views.area_confirm_page, name="area-confirm"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence-download"),
     path("evidence/<int:pk>/remove/", views.evidence_remove_page, name="evidence-remove"),
     path(

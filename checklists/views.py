@@ -10,12 +10,14 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agreements.selectors import accord_people, can_edit_partner, partner_for_user
 from checklists import services
-from checklists.exceptions import ChecklistsError
+from checklists.exceptions import ChecklistsError, EvidenceMissingError
 from checklists.filters import AssessmentFilter
 from checklists.forms import AssessmentForm, ResponseForm
 from checklists.models import (
@@ -28,15 +30,17 @@ from checklists.models import (
 )
 from checklists.selectors import (
     assessment_for_user,
+    assessment_rounds,
     assessment_score,
     assessments_visible_to,
+    can_review_assessment,
     compare_assessments,
     response_rows,
     scores_for,
 )
 from config.errors import StaleVersionError
 from config.history import history_entries
-from config.roles import Role, accord_user, has_role, is_administrator
+from config.roles import accord_user
 from config.sorting import sort_rows
 from config.uploads import serve_file
 from config.views import role_required, run_service, without_blanks
@@ -111,7 +115,7 @@ def assessment_list_page(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def assessment_create_page(request: HttpRequest, partner_pk: int) -> HttpResponse:
     partner = partner_for_user(request.user, partner_pk, write=True)
-    form = AssessmentForm(request.POST or None)
+    form = AssessmentForm(request.POST or None, initial={"assessor": request.user.pk})
     if request.method == "POST" and form.is_valid():
         assessment = run_service(
             request,
@@ -144,22 +148,35 @@ def assessment_page(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = assessment_for_user(request.user, pk)
     show = request.GET.get("show")
     rows = list(_rows(assessment, show))
+    editable = _editable(request, assessment)
     areas = dict(Area.choices)
-    groups: dict[str, list[ItemResponse]] = {}
+    groups: dict[str, dict[str, Any]] = {}
     for row in rows:
-        groups.setdefault(areas.get(row.item.area, row.item.area), []).append(row)
+        group = groups.setdefault(
+            row.item.area,
+            {"area": row.item.area, "label": areas.get(row.item.area, row.item.area), "rows": []},
+        )
+        group["rows"].append(row)
+    for group in groups.values():
+        group["to_reconfirm"] = [r for r in group["rows"] if r.needs_reconfirmation]
+    previous = assessment.previous
+    rounds = assessment_rounds([assessment] if previous is None else [assessment, previous])
     context = {
         "assessment": assessment,
-        "groups": groups,
+        "groups": list(groups.values()),
+        "first_item": rows[0].item.code if rows else None,
         "show": show if show in FILTERS else None,
         "filters": FILTERS,
         "score": assessment_score(assessment),
-        "editable": _editable(request, assessment),
+        "editable": editable,
         "results": R.choices,
-        "people": list(accord_people()) if _editable(request, assessment) else [],
-        "can_submit": _editable(request, assessment),
-        "can_approve": assessment.status == Assessment.Status.SUBMITTED
-        and (has_role(request.user, Role.MANAGER) or is_administrator(request.user)),
+        "people": list(accord_people()) if editable else [],
+        "round": rounds[assessment.pk],
+        "previous": previous,
+        "previous_round": rounds.get(previous.pk) if previous is not None else None,
+        "can_submit": editable,
+        "can_review": assessment.status == Assessment.Status.SUBMITTED
+        and can_review_assessment(request.user),
         "can_clone": assessment.status == Assessment.Status.APPROVED
         and can_edit_partner(request.user, assessment.partner),
         "history": history_entries(assessment),
@@ -243,11 +260,81 @@ def evidence_remove_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required
+@require_POST
+def response_confirm_page(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    """Confirm one carried-over answer as it is (HTMX: the "confirm" control, or the key of
+    the current answer): the row comes back, and the score out of band."""
+    assessment = assessment_for_user(request.user, pk)
+    if not _editable(request, assessment):
+        raise PermissionDenied("This assessment is not open for your answers.")
+    get_object_or_404(assessment.responses, item__code=code)
+    error = None
+    version = request.POST.get("version", "")
+    if not version.isdigit():
+        error = "Reload the page: the answer's version is missing."
+    else:
+        try:
+            services.response_confirm(
+                assessment=assessment, by=accord_user(request), code=code, version=int(version)
+            )
+        except (StaleVersionError, ChecklistsError) as refused:
+            error = _refused(refused)
+    return _row_response(request, assessment, code, error)
+
+
+@role_required
+@require_POST
+def area_confirm_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm every unchanged carried-over answer of one area, as the page showed them."""
+    assessment = assessment_for_user(request.user, pk)
+    if not _editable(request, assessment):
+        raise PermissionDenied("This assessment is not open for your answers.")
+    area = request.POST.get("area", "")
+    versions = {
+        name.removeprefix("version:"): int(value)
+        for name in request.POST
+        if name.startswith("version:") and (value := request.POST.get(name, "")).isdigit()
+    }
+    address = reverse("assessment", args=[pk]) + f"#area-{area}"
+    try:
+        confirmed = services.responses_confirm_area(
+            assessment=assessment, by=accord_user(request), area=area, versions=versions
+        )
+    except (StaleVersionError, ChecklistsError) as refused:
+        messages.error(request, f"Nothing was confirmed. {_refused(refused)}")
+        return redirect(address)
+    label = dict(Area.choices).get(area, area)
+    if confirmed:
+        count = len(confirmed)
+        messages.success(
+            request, f"Confirmed {count} unchanged answer{'s' if count != 1 else ''} in {label}."
+        )
+    else:
+        messages.info(request, f"Nothing left to confirm in {label}.")
+    return redirect(address)
+
+
+@role_required
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     """Evidence is served only through this access check, never as public media."""
     evidence = get_object_or_404(EvidenceFile.objects.select_related("response"), pk=pk)
     assessment_for_user(request.user, evidence.response.assessment_id)
     return serve_file(evidence.file, filename=evidence.name, content_type=evidence.content_type)
+
+
+def _evidence_missing(assessment: Assessment, error: EvidenceMissingError) -> str:
+    """The refusal as a sentence per item, each code a link to its row in the editor."""
+    editor = reverse("assessment", args=[assessment.pk])
+    items = format_html_join(
+        "; ",
+        '<a href="{}#item-{}">{}</a> is marked met but has no evidence',
+        ((editor, code, code) for code in error.codes),
+    )
+    return format_html(
+        "Not submitted: {}. A high-criticality item marked met needs evidence (text, link or "
+        "file).",
+        items,
+    )
 
 
 @role_required
@@ -258,21 +345,27 @@ def assessment_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
     calls = {
         "submit": lambda: services.assessment_submit(assessment=assessment, by=user),
         "approve": lambda: services.assessment_approve(assessment=assessment, by=user),
+        "return": lambda: services.assessment_return(
+            assessment=assessment, by=user, note=request.POST.get("note", "")
+        ),
         "clone": lambda: services.assessment_clone(source=assessment, by=user),
     }
     if action not in calls:
         raise PermissionDenied("Unknown action.")
     try:
         result = calls[action]()
+    except EvidenceMissingError as missing:
+        messages.error(request, _evidence_missing(assessment, missing))
+        return redirect("assessment", pk=pk)
     except ChecklistsError as refused:
-        details = [f"{k}: {' '.join(v)}" for k, v in refused.field_errors.items()]
-        messages.error(request, " ".join([refused.message, *details]))
+        messages.error(request, _refused(refused))
         return redirect("assessment", pk=pk)
     messages.success(
         request,
         {
             "submit": "Submitted for approval.",
             "approve": "Approved.",
+            "return": "Returned to the assessor with your note.",
             "clone": "New round started from the approved answers.",
         }[action],
     )
@@ -286,4 +379,12 @@ def compare_page(request: HttpRequest, pk: int, other: int) -> HttpResponse:
     older, newer = sorted([one, two], key=lambda a: (a.created_at, a.pk))
     comparison = compare_assessments(older, newer)
     labels = dict(ItemResponse.Result.choices)
-    return render(request, "checklists/compare.html", {"c": comparison, "labels": labels})
+    for entry in comparison["items"]:
+        entry["before_label"] = labels.get(entry["before"], "—") if entry["before"] else "—"
+        entry["after_label"] = labels.get(entry["after"], "—") if entry["after"] else "—"
+    rounds = assessment_rounds([older, newer])
+    return render(
+        request,
+        "checklists/compare.html",
+        {"c": comparison, "round_before": rounds[older.pk], "round_after": rounds[newer.pk]},
+    )

@@ -173,6 +173,96 @@ def test_the_liaison_officer_answers_items_with_the_keyboard_and_sees_the_score_
     page.screenshot(path=str(_screenshot_dir() / "lo-assessment-evidence.png"), full_page=True)
 
 
+@pytest.mark.browser
+def test_the_liaison_officer_confirms_a_carried_over_answer_with_its_key_in_the_next_round(
+    personas, page
+) -> None:
+    import yaml
+
+    from checklists.services import (
+        assessment_approve,
+        assessment_clone,
+        assessment_create,
+        assessment_submit,
+        responses_update,
+        template_load,
+    )
+
+    expect = playwright_api.expect
+    items = [
+        {
+            "code": f"R-{n}",
+            "area": "communications",
+            "requirement": f"Requirement {n}.",
+            "criticality": "low",
+            "weight": 1,
+        }
+        for n in range(1, 13)
+    ]
+    document = {"urn": "urn:accord:test:rounds", "version": 1, "title": "Rounds"}
+    document |= {"provider": "tests", "items": items}
+    template = template_load(content=yaml.safe_dump(document)).template
+    first = assessment_create(by=personas.lo, partner=personas.colombia, template=template)
+    responses_update(
+        assessment=first,
+        by=personas.lo,
+        changes=[{"code": item["code"], "version": 1, "result": "partially_met"} for item in items],
+    )
+    assessment_submit(assessment=first, by=personas.lo)
+    assessment_approve(assessment=first, by=personas.manager)
+    second = assessment_clone(source=first, by=personas.lo)
+
+    page.goto("/")
+    page.get_by_label("Username").fill("maria")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"/assessments/{second.pk}/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("round 2")
+    row = page.locator("#item-R-1")
+    expect(row.locator(".badge-warn")).to_have_text("re-confirm")
+
+    # The skip link reaches the first item; the key of its current answer (3, partially met)
+    # confirms it as it is: one save, the score unchanged, the focus kept on the row.
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to the first item")
+    while not skip.evaluate("link => link === document.activeElement"):
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(row).to_be_focused()
+    page.keyboard.press("3")
+    expect(page.locator("#item-R-1 .saved")).to_have_text("Saved")
+    expect(page.locator("#item-R-1")).not_to_have_class("reconfirm")
+    expect(page.locator("#item-R-1 .badge-warn")).to_have_count(0)
+    expect(page.locator("#item-R-1")).to_be_focused()
+    expect(page.locator("#score .big")).to_have_text("50.0 %")
+    settled(page)
+    page.screenshot(path=str(_screenshot_dir() / "lo-reconfirm-key.png"), full_page=True)
+
+    # The next item with its Confirm control, then the rest of the area at once.
+    page.locator("#item-R-2").get_by_role("button", name="Confirm R-2 as partially met").click()
+    expect(page.locator("#item-R-2 .badge-warn")).to_have_count(0)
+    settled(page)
+    page.get_by_role("button", name="Confirm all unchanged in this area").click()
+    expect(page.get_by_text("Confirmed 10 unchanged answers in Communications.")).to_be_visible()
+    expect(page.locator(".item-row.reconfirm")).to_have_count(0)
+    history = page.locator("#history")
+    expect(history).to_contain_text("Confirmed 10 unchanged answers in Communications")
+    subject = page.locator(".history-subject", has_text=re.compile(r"^Answer R-1$"))
+    entry = history.locator(".history-entry", has=subject)
+    expect(entry).to_have_count(1)
+    expect(entry).to_contain_text("Confirmed unchanged from the round before.")
+    assert second.responses.filter(needs_reconfirmation=True).count() == 0
+    assert second.responses.get(item__code="R-1").version == 2  # one save each
+
+    # At phone width the score bar stays in view while scrolling the items.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.locator("#item-R-12").scroll_into_view_if_needed()
+    bar = page.locator("#score-bar")
+    expect(bar).to_be_visible()
+    assert bar.bounding_box()["y"] < 5
+    page.screenshot(path=str(_screenshot_dir() / "lo-reconfirm-phone.png"))
+
+
 CSP_PAGES = [
     "/partners/",
     "/partners/{colombia}/",
@@ -186,6 +276,7 @@ CSP_PAGES = [
     "/coverage/",
     "/assessments/",
     "/assessments/{assessment}/",
+    "/assessments/{assessment}/compare/{assessment}/",
     "/checklists/",
     "/no-such-page/",
     "/admin/",

@@ -1,4 +1,5 @@
-"""Writes for assessments: create, clone, upgrade, answer, evidence files, submit, approve."""
+"""Writes for assessments: create, clone, upgrade, answer, re-confirm, evidence files, submit,
+return, approve."""
 
 from __future__ import annotations
 
@@ -16,16 +17,17 @@ from simple_history.utils import bulk_create_with_history
 
 from agreements.models import Partner
 from agreements.selectors import accord_people, can_edit_partner, partners_visible_to
-from checklists.exceptions import ChecklistsError
+from checklists.exceptions import ChecklistsError, EvidenceMissingError
 from checklists.models import (
+    Area,
     Assessment,
     ChecklistTemplate,
     Criticality,
     EvidenceFile,
     ItemResponse,
 )
+from checklists.selectors import can_review_assessment, responses_to_reconfirm
 from config.errors import StaleVersionError
-from config.roles import Role, has_role, is_administrator
 from config.uploads import check_upload
 
 S = Assessment.Status
@@ -50,7 +52,9 @@ def _check_open(assessment: Assessment) -> None:
         raise ChecklistsError(
             f"This assessment is {assessment.get_status_display().lower()} and read-only"
             + ("; start a new round as a clone." if assessment.status == S.APPROVED else "."),
-            field_errors={"status": [f"The assessment is {assessment.status}."]},
+            field_errors={
+                "status": [f"The assessment is {assessment.get_status_display().lower()}."]
+            },
         )
 
 
@@ -378,19 +382,12 @@ def assessment_submit(*, assessment: Assessment, by: User) -> Assessment:
         ).values_list("item__code", flat=True)
     )
     if missing:
-        raise ChecklistsError(
-            "Evidence is missing for high-criticality items marked met.",
-            field_errors={
-                f"responses ({code}).evidence_text": [
-                    "A high-criticality item marked met needs evidence (text, link or file)."
-                ]
-                for code in missing
-            },
-        )
+        raise EvidenceMissingError(sorted(missing))
     locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
     if locked.status not in {S.DRAFT, S.IN_PROGRESS}:
         raise ChecklistsError("The assessment was already submitted.")
     locked.status, locked.submitted_at = S.SUBMITTED, timezone.now()
+    locked.returned_note = ""
     locked._history_user = by
     locked.save()
     return locked
@@ -398,7 +395,7 @@ def assessment_submit(*, assessment: Assessment, by: User) -> Assessment:
 
 @transaction.atomic
 def assessment_approve(*, assessment: Assessment, by: User) -> Assessment:
-    if not (has_role(by, Role.MANAGER) or is_administrator(by)):
+    if not can_review_assessment(by):
         raise PermissionDenied("Only a manager approves an assessment.")
     claimed = Assessment.objects.filter(pk=assessment.pk, status=S.SUBMITTED).update(
         status=S.APPROVED,
@@ -409,8 +406,129 @@ def assessment_approve(*, assessment: Assessment, by: User) -> Assessment:
     if claimed != 1:
         raise ChecklistsError(
             "Only a submitted assessment can be approved.",
-            field_errors={"status": [f"The assessment is {assessment.status}."]},
+            field_errors={
+                "status": [f"The assessment is {assessment.get_status_display().lower()}."]
+            },
         )
     assessment.refresh_from_db()
     _record_history(assessment, by=by, reason="Approved.")
     return assessment
+
+
+@transaction.atomic
+def assessment_return(*, assessment: Assessment, by: User, note: str) -> Assessment:
+    """A manager sends a submitted assessment back to its assessor, saying why: it is in
+    progress again, with its answers as they were, and the note shows on its page."""
+    if not can_review_assessment(by):
+        raise PermissionDenied("Only a manager returns an assessment to its assessor.")
+    note = note.strip()
+    if not note:
+        raise ChecklistsError(
+            "Say what the assessor should change.",
+            field_errors={"note": ["Say what the assessor should change; a note is required."]},
+        )
+    if len(note) > 4000:
+        raise ChecklistsError(
+            "The note is too long.",
+            field_errors={"note": ["At most 4,000 characters."]},
+        )
+    claimed = Assessment.objects.filter(pk=assessment.pk, status=S.SUBMITTED).update(
+        status=S.IN_PROGRESS,
+        submitted_at=None,
+        returned_note=note,
+        version=F("version") + 1,
+    )
+    if claimed != 1:
+        raise ChecklistsError(
+            "Only a submitted assessment can be returned to its assessor.",
+            field_errors={
+                "status": [f"The assessment is {assessment.get_status_display().lower()}."]
+            },
+        )
+    assessment.refresh_from_db()
+    _record_history(assessment, by=by, reason=f"Returned to the assessor: {note}")
+    return assessment
+
+
+CONFIRMED = "Confirmed unchanged from the round before."
+
+
+def _confirm(response: ItemResponse, *, by: User, reason: str) -> None:
+    response.needs_reconfirmation = False
+    response._history_user = by
+    response._change_reason = reason
+    response.save()  # the versioned save: a concurrent change since the read is refused
+
+
+@transaction.atomic
+def response_confirm(*, assessment: Assessment, by: User, code: str, version: int) -> ItemResponse:
+    """Confirm one carried-over answer as it is (one save). An answer already confirmed or
+    changed is left as it is, so confirming twice does nothing more."""
+    _check_answerer(by, assessment)
+    response = (
+        assessment.responses.filter(item__code=code)
+        .select_related("item")
+        .select_for_update()
+        .first()
+    )
+    if response is None:
+        raise ChecklistsError(
+            f"No item “{code}” in {assessment.template}.",
+            field_errors={"code": [f"No item “{code}” in {assessment.template}."]},
+        )
+    if not response.needs_reconfirmation:
+        return response
+    if version != response.version:
+        raise StaleVersionError(
+            instance_label=f"The answer to {code}",
+            expected=version,
+            current=response.version,
+            record=response,
+        )
+    _confirm(response, by=by, reason=CONFIRMED)
+    return response
+
+
+@transaction.atomic
+def responses_confirm_area(
+    *, assessment: Assessment, by: User, area: str, versions: dict[str, int] | None = None
+) -> list[ItemResponse]:
+    """Confirm every carried-over answer of one area that nobody has changed yet, all or none.
+    `versions` (item code → the response version the person saw), when given, refuses the whole
+    confirmation if any of those answers changed since; answers already confirmed are left out,
+    so confirming an area twice does nothing more."""
+    _check_answerer(by, assessment)
+    if area not in Area.values:
+        raise ChecklistsError(
+            f"“{area}” is not an area.",
+            field_errors={
+                "area": [f"“{area}” is not an area; use one of {', '.join(Area.values)}."]
+            },
+        )
+    pending = list(
+        responses_to_reconfirm(assessment, area=area)
+        .select_related("item")
+        .select_for_update()
+        .order_by("item__position")
+    )
+    for response in pending:
+        seen = (versions or {}).get(response.item.code)
+        if seen is not None and seen != response.version:
+            raise StaleVersionError(
+                instance_label=f"The answer to {response.item.code}",
+                expected=seen,
+                current=response.version,
+                record=response,
+            )
+    label = Area(area).label
+    for response in pending:
+        _confirm(response, by=by, reason=f"{CONFIRMED} (all unchanged in {label})")
+    if pending:
+        codes = ", ".join(r.item.code for r in pending)
+        _record_history(
+            assessment,
+            by=by,
+            reason=f"Confirmed {len(pending)} unchanged answer{'s' if len(pending) != 1 else ''} "
+            f"in {label}: {codes}.",
+        )
+    return pending

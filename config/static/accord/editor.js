@@ -1,4 +1,5 @@
-// Assessment editor keyboard: 1–5 set the focused item's result, j/k move between items.
+// Assessment editor keyboard: 1–5 set the focused item's result (the key of the current result
+// confirms a carried-over answer), j/k move between items.
 (function () {
   "use strict";
   function rows() { return Array.from(document.querySelectorAll("form.item-row")); }
@@ -16,6 +17,10 @@
       if (radio && !radio.checked) {
         radio.checked = true;
         radio.dispatchEvent(new Event("change", { bubbles: true }));
+      } else if (radio) {
+        // The key of the current answer confirms an answer carried over from the last round.
+        var confirm = row.querySelector("button.confirm");
+        if (confirm) { confirm.click(); }
       }
       event.preventDefault();
     } else if (event.key === "j" || event.key === "k") {
