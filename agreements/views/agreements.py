@@ -18,7 +18,6 @@ from agreements.forms import (
     AgreementForm,
     DocumentForm,
     PartyForm,
-    ReasonForm,
     ReviewForm,
     TransitionForm,
 )
@@ -37,6 +36,7 @@ from agreements.selectors.agreements import (
     can_review_agreement,
 )
 from agreements.services.agreements import FINAL_STATUSES
+from agreements.views.confirm import confirmed_removal
 from config.forms import keep_typed
 from config.history import history_entries
 from config.roles import AnyUser, Role, accord_user, has_role, is_administrator
@@ -46,7 +46,6 @@ from config.views import (
     is_htmx,
     list_page,
     role_required,
-    run_confirmed,
     run_service,
     without_blanks,
 )
@@ -293,29 +292,24 @@ def _confirm_transition(
 def party_remove_page(request: HttpRequest, pk: int) -> HttpResponse:
     party = get_object_or_404(AgreementParty.objects.select_related("partner"), pk=pk)
     agreement = agreement_for_user(request.user, party.agreement_id, write=True)
-    form = ReasonForm(request.POST or None)
-    if run_confirmed(
+    return confirmed_removal(
         request,
-        form,
-        lambda: services.agreement_party_remove(
-            party=party, by=accord_user(request), reason=form.cleaned_data["reason"]
+        remove=lambda by, reason: services.agreement_party_remove(
+            party=party, by=by, reason=reason
         ),
-    ):
-        messages.success(request, f"{party.partner} removed.")
-        return redirect("agreement-detail", pk=agreement.pk)
-    context = {
-        "agreement": agreement,
-        "form": form,
-        "heading": f"Remove {party.partner} from {agreement.reference}",
-        "explanation": (
-            f"{party.partner} ({party.get_role_display().lower()}) is taken off the agreement. "
-            "The removal and its reason stay in the history."
-        ),
-        "action": reverse("party-remove", args=[party.pk]),
-        "submit": "Remove party",
-        "cancel": reverse("agreement-detail", args=[agreement.pk]),
-    }
-    return render(request, "agreements/confirm.html", context, status=400 if form.errors else 200)
+        done=f"{party.partner} removed.",
+        then=reverse("agreement-detail", args=[agreement.pk]),
+        page={
+            "agreement": agreement,
+            "heading": f"Remove {party.partner} from {agreement.reference}",
+            "explanation": (
+                f"{party.partner} ({party.get_role_display().lower()}) is taken off the "
+                "agreement. The removal and its reason stay in the history."
+            ),
+            "submit": "Remove party",
+            "cancel": reverse("agreement-detail", args=[agreement.pk]),
+        },
+    )
 
 
 @role_required
@@ -383,29 +377,24 @@ def document_remove_page(request: HttpRequest, pk: int) -> HttpResponse:
     agreement = agreement_for_user(request.user, document.agreement_id)
     if not can_remove_agreement_document(request.user, document):
         raise PermissionDenied("Only those who edit the agreement withdraw its documents.")
-    form = ReasonForm(request.POST or None)
-    if run_confirmed(
+    return confirmed_removal(
         request,
-        form,
-        lambda: services.agreement_document_remove(
-            document=document, by=accord_user(request), reason=form.cleaned_data["reason"]
+        remove=lambda by, reason: services.agreement_document_remove(
+            document=document, by=by, reason=reason
         ),
-    ):
-        messages.success(request, f"Document “{document.title}” withdrawn.")
-        return redirect("agreement-detail", pk=agreement.pk)
-    context = {
-        "agreement": agreement,
-        "form": form,
-        "heading": f"Withdraw “{document.title}”",
-        "explanation": (
-            f"{document.download_name} is taken off {agreement.reference} and its file deleted. "
-            "The withdrawal and its reason stay in the agreement's history."
-        ),
-        "action": reverse("document-remove", args=[document.pk]),
-        "submit": "Withdraw document",
-        "cancel": reverse("agreement-detail", args=[agreement.pk]),
-    }
-    return render(request, "agreements/confirm.html", context, status=400 if form.errors else 200)
+        done=f"Document “{document.title}” withdrawn.",
+        then=reverse("agreement-detail", args=[agreement.pk]),
+        page={
+            "agreement": agreement,
+            "heading": f"Withdraw “{document.title}”",
+            "explanation": (
+                f"{document.download_name} is taken off {agreement.reference} and its file "
+                "deleted. The withdrawal and its reason stay in the agreement's history."
+            ),
+            "submit": "Withdraw document",
+            "cancel": reverse("agreement-detail", args=[agreement.pk]),
+        },
+    )
 
 
 @role_required

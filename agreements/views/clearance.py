@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from agreements import services
-from agreements.forms import ClearanceForm, ConstraintForm, EngagementForm, ReasonForm
+from agreements.forms import ClearanceForm, ConstraintForm, EngagementForm
 from agreements.models import Engagement, SovereigntyConstraint
 from agreements.selectors import (
     clearance_check,
@@ -25,11 +25,11 @@ from agreements.selectors import (
 )
 from agreements.selectors.clearance import VERDICT_LABELS
 from agreements.selectors.mandates import can_remove_partner_record
+from agreements.views.confirm import confirmed_removal
 from config.bounds import parse_day
 from config.forms import keep_typed
 from config.history import history_entries
-from config.roles import accord_user
-from config.views import role_required, run_confirmed, run_service
+from config.views import role_required, run_service
 
 
 def _partner_record_page(
@@ -136,24 +136,19 @@ def _remove_page(
     """Confirm a removal and take its reason; the partner's history keeps both."""
     if not can_remove_partner_record(request.user, record):
         raise PermissionDenied("Only the partner's liaison officers and administrators do this.")
-    form = ReasonForm(request.POST or None)
-    if run_confirmed(
+    return confirmed_removal(
         request,
-        form,
-        lambda: remove(by=accord_user(request), reason=form.cleaned_data["reason"]),
-    ):
-        messages.success(request, f"{record} removed.")
-        return redirect("partner-detail", pk=record.partner_id)
-    context = {
-        "partner": record.partner,
-        "form": form,
-        "heading": heading,
-        "explanation": explanation,
-        "action": request.path,
-        "submit": submit,
-        "cancel": cancel,
-    }
-    return render(request, "agreements/confirm.html", context, status=400 if form.errors else 200)
+        remove=lambda by, reason: remove(by=by, reason=reason),
+        done=f"{record} removed.",
+        then=reverse("partner-detail", args=[record.partner_id]),
+        page={
+            "partner": record.partner,
+            "heading": heading,
+            "explanation": explanation,
+            "submit": submit,
+            "cancel": cancel,
+        },
+    )
 
 
 @role_required
