@@ -66,6 +66,7 @@ ITEM = "  - {code: T-1, area: communications, requirement: Radios, criticality: 
             "not a date and time",
         ),
         (TEMPLATE.format(extra="", items="  {}"), "at least one item"),
+        (TEMPLATE.format(extra="published_on: 0001-01-01", items=ITEM), "between 1 January 1900"),
         (
             TEMPLATE.format(
                 extra="",

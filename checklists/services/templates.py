@@ -19,6 +19,7 @@ from django.db import transaction
 from checklists.exceptions import ChecklistsError
 from checklists.models import Area, ChecklistItem, ChecklistTemplate, Criticality
 from checklists.selectors import can_publish_templates
+from config.bounds import DATE_RANGE_MESSAGE, date_in_range
 
 TEMPLATE_FIELDS = {"urn", "version", "title", "provider", "published_on", "description", "items"}
 ITEM_FIELDS = {
@@ -176,6 +177,8 @@ def parse_template(content: str | bytes) -> dict[str, Any]:
             date.fromisoformat(str(published))
         except ValueError:
             fail("published_on", f"“{published}” is not a date (YYYY-MM-DD).")
+    elif isinstance(published, date) and not date_in_range(published):
+        fail("published_on", DATE_RANGE_MESSAGE)
     items = document.get("items")
     if items is not None and (not isinstance(items, list) or not items):
         fail("items", "Items are a list of at least one item.")
