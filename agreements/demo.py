@@ -153,13 +153,13 @@ def load_demo_legal(*, today: date) -> dict[str, int]:
             parties=parties,
             **fields,
         )
-        Agreement.objects.filter(pk=agreement.pk).update(
-            status=entry["status"], status_changed_at=timezone.now() - timedelta(days=12)
-        )
-        agreement.refresh_from_db()
-        Agreement.history.bulk_history_create(
-            [agreement], update=True, default_change_reason="Demo data: recorded as it stands."
-        )
+        # Recorded as it stands (not a lifecycle move), by a save so that the history's
+        # snapshot carries the activity types too.
+        agreement.status = entry["status"]
+        agreement.status_changed_at = timezone.now() - timedelta(days=12)
+        agreement._history_user = admin
+        agreement._change_reason = "Demo data: recorded as it stands."
+        agreement.save()
         created["agreements"] += 1
 
     for entry in definition["mandates"]:

@@ -567,17 +567,13 @@ def _write_agreement(
         **fields,
     )
     if status != Agreement.Status.DRAFT:
-        # The register's current state, recorded as it stands (not a lifecycle move).
-        Agreement.objects.filter(pk=created.pk).update(
-            status=status, status_changed_at=timezone.now()
-        )
-        created.refresh_from_db()
-        Agreement.history.bulk_history_create(
-            [created],
-            update=True,
-            default_user=by,
-            default_change_reason=f"Imported with status {status}.",
-        )
+        # The register's current state, recorded as it stands (not a lifecycle move), by a
+        # save so that the history's snapshot carries the activity types too.
+        created.status = status
+        created.status_changed_at = timezone.now()
+        created._history_user = by
+        created._change_reason = f"Imported with status {status}."
+        created.save()
 
 
 def _write_errors(error: ValidationError, *, row: int) -> list[RowError]:

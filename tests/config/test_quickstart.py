@@ -74,3 +74,23 @@ def test_a_demo_user_who_changed_their_password_keeps_it() -> None:
     legal.refresh_from_db()
     assert legal.check_password("a-better-password-of-my-own")
     assert "(changed)" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_a_first_edit_of_a_demo_agreement_shows_only_what_was_changed() -> None:
+    from agreements.models import Agreement
+    from agreements.services import agreement_update
+    from config.history import history_entries
+
+    call_command("quickstart", "--no-serve", stdout=io.StringIO())
+    agreement = Agreement.objects.exclude(activity_types=None).exclude(owner=None).first()
+    assert agreement is not None
+    agreement_update(
+        agreement=agreement,
+        by=agreement.owner,
+        version=agreement.version,
+        summary="Reviewed with the coast guard.",
+    )
+    latest = history_entries(agreement)[0]
+    assert latest.by.endswith(f"({agreement.owner.username})")
+    assert [change.field for change in latest.changes] == ["summary"]
