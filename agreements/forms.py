@@ -213,7 +213,9 @@ class DocumentForm(forms.Form):
     file = forms.FileField()
     title = forms.CharField(max_length=200)
     kind = forms.ChoiceField(choices=AgreementDocument.Kind.choices)
-    language = forms.CharField(max_length=3, help_text="ISO 639 code, e.g. en, es, fr.")
+    language = forms.CharField(
+        max_length=3, initial="en", help_text="ISO 639 code, e.g. en, es, fr."
+    )
     equally_authentic = forms.BooleanField(required=False)
 
 
@@ -252,7 +254,8 @@ class MandateForm(forms.ModelForm[LegalMandate]):
 
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=LegalReview.Decision.choices, widget=forms.RadioSelect)
-    opinion = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
+    # Required, but checked by the service with the conditions, so both errors show at once.
+    opinion = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
     conditions = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     version = forms.IntegerField(widget=forms.HiddenInput)
 

@@ -203,3 +203,40 @@ def test_a_liaison_officer_cannot_hand_an_agreement_outside_its_portfolios(
     assert api(personas.other_lo).get(url).status_code == 404
     allowed = api(personas.admin).patch(url, {"owner": personas.other_lo.pk, "version": 1})
     assert allowed.status_code == 200
+
+
+def test_a_second_open_round_of_one_checklist_is_refused(personas, api, answers_url) -> None:
+    client = api(personas.lo)
+    assessment_url = answers_url.removesuffix("responses/")
+    first_round = client.get(assessment_url).json()
+    for step in ("submit", "approve"):
+        who = personas.lo if step == "submit" else personas.manager
+        assert api(who).post(f"{assessment_url}{step}/").status_code == 200
+    second = client.post(f"{assessment_url}clone/")
+    assert second.status_code == 201, second.json()
+    third = client.post(f"{assessment_url}clone/")
+    assert third.status_code == 400
+    assert "already has an open round" in third.json()["detail"]
+    assert first_round["id"] != second.json()["id"]
+
+
+def test_the_decision_form_names_every_missing_field_at_once(personas) -> None:
+    from agreements.services import mandate_create
+
+    mandate = mandate_create(
+        by=personas.legal_advisor,
+        title="Boarding",
+        kind="treaty_provision",
+        citation="Art. 17",
+        valid_from=date(1990, 1, 1),
+        applies_to_all_partners=True,
+        activity_types=[activity("maritime-interdiction")],
+    )
+    client = Client()
+    client.force_login(personas.legal_advisor)
+    response = client.post(
+        f"/mandates/{mandate.pk}/decide/",
+        {"decision": "approved_with_conditions", "opinion": "", "version": mandate.version},
+    )
+    errors = response.context["decision_form"].errors
+    assert "opinion" in errors and "conditions" in errors

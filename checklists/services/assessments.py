@@ -125,6 +125,20 @@ def assessment_clone(*, source: Assessment, by: User) -> Assessment:
     """The next round for the same partner and template: answers and evidence kept, each
     result marked to be re-confirmed."""
     _check_writer(by, source.partner)
+    open_round = (
+        Assessment.objects.filter(partner=source.partner, template__urn=source.template.urn)
+        .exclude(status=Assessment.Status.APPROVED)
+        .order_by("created_at")
+        .first()
+    )
+    if open_round is not None:
+        # Two open rounds of one checklist would split the answers between them.
+        raise ChecklistsError(
+            f"{source.partner} already has an open round of this checklist "
+            f"({open_round.get_status_display().lower()}, started "
+            f"{open_round.created_at:%d %b %Y}): finish it before starting another.",
+            field_errors={"source": ["An open round exists; finish it first."]},
+        )
     clone = Assessment(
         partner=source.partner,
         template=source.template,

@@ -172,6 +172,7 @@ def test_only_a_manager_approves_and_an_approved_assessment_is_read_only(assessm
 
 def test_a_clone_keeps_answers_and_marks_them_for_reconfirmation(assessment, personas):
     answer(assessment, personas.lo, A_1="met", B_2="not_met")
+    Assessment.objects.filter(pk=assessment.pk).update(status=Assessment.Status.APPROVED)
     clone = assessment_clone(source=assessment, by=personas.lo)
     kept = {
         r.item.code: (r.result, r.needs_reconfirmation, r.evidence_text)

@@ -125,6 +125,7 @@ def test_a_clone_shares_the_files_and_removing_one_from_the_clone_keeps_the_orig
     personas, assessment, django_capture_on_commit_callbacks
 ) -> None:
     original = evidence_add(assessment=assessment, by=personas.lo, code="MCD-LEG-01", file=pdf())
+    Assessment.objects.filter(pk=assessment.pk).update(status=Assessment.Status.APPROVED)
     clone = assessment_clone(source=assessment, by=personas.lo)
     copy = EvidenceFile.objects.get(response__assessment=clone)
     assert copy.file.name == original.file.name and copy.sha256 == original.sha256
