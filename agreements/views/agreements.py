@@ -241,6 +241,8 @@ def agreement_transition_page(request: HttpRequest, pk: int) -> HttpResponse:
         if not (confirm and services.may_make_transition(request.user, agreement, to)):
             return redirect("agreement-detail", pk=pk)
         return _confirm_transition(request, agreement, TransitionForm(initial={"to": to}), to)
+    if confirm:
+        _ask_for_the_reason(form, to)  # before validating, so the refusal reads the same
     if form.is_valid():
         done = run_service(
             request,
@@ -262,13 +264,25 @@ def agreement_transition_page(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("agreement-detail", pk=pk)
 
 
+def _ask_for_the_reason(form: TransitionForm, to: str) -> None:
+    note = form.fields["note"]
+    note.required = True
+    if to in FINAL_STATUSES:
+        note.label = "Reason"
+        note.error_messages["required"] = "Give the reason; it is kept in the lifecycle log."
+    else:
+        note.label = "What must change"
+        note.error_messages["required"] = (
+            "Say what must change; your note is kept in the lifecycle log."
+        )
+
+
 def _confirm_transition(
     request: HttpRequest, agreement: Agreement, form: TransitionForm, to: str, status: int = 200
 ) -> HttpResponse:
     label = services.transition_label(agreement.status, to)
     final = to in FINAL_STATUSES
-    form.fields["note"].required = True
-    form.fields["note"].label = "Reason" if final else "What must change"
+    _ask_for_the_reason(form, to)
     context = {
         "agreement": agreement,
         "form": form,

@@ -328,7 +328,7 @@ def test_a_final_transition_asks_for_confirmation_and_a_reason(personas, colombi
     url = f"/agreements/{colombia_mou.pk}/transition/"
     refused = client.post(url, {"to": "terminated"})
     assert refused.status_code == 400
-    assert "Give the reason to move it to terminated" in refused.content.decode()
+    assert "Give the reason; it is kept in the lifecycle log." in refused.content.decode()
     colombia_mou.refresh_from_db()
     assert colombia_mou.status == Agreement.Status.DRAFT
     client.post(url, {"to": "terminated", "note": "Talks abandoned."})
