@@ -352,6 +352,15 @@ def assessment_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
     }
     if action not in calls:
         raise PermissionDenied("Unknown action.")
+    if action == "submit" and request.POST.get("incomplete_ok") != "1":
+        unanswered = assessment.responses.filter(result=ItemResponse.Result.NOT_ASSESSED).count()
+        if unanswered:
+            context = {
+                "assessment": assessment,
+                "unanswered": unanswered,
+                "items": assessment.responses.count(),
+            }
+            return render(request, "checklists/confirm_submit.html", context)
     try:
         result = calls[action]()
     except EvidenceMissingError as missing:

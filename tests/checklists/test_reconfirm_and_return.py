@@ -366,7 +366,7 @@ def test_a_submit_refusal_names_each_item_and_links_to_it(personas) -> None:
     )
     page = (
         browser_as(personas.lo)
-        .post(f"/assessments/{assessment.pk}/submit/", follow=True)
+        .post(f"/assessments/{assessment.pk}/submit/", {"incomplete_ok": "1"}, follow=True)
         .content.decode()
     )
     assert (
@@ -423,3 +423,17 @@ def test_a_new_assessment_names_its_assessor_by_full_name_defaulting_to_the_sign
     form = client.get(f"/partners/{personas.colombia.pk}/assessments/new/").content.decode()
     assert f'<option value="{personas.lo.pk}" selected>María Ortega</option>' in form
     assert f'<option value="{personas.other_lo.pk}">James Tane</option>' in form
+
+
+def test_submitting_with_items_not_assessed_asks_first(personas) -> None:
+    assessment = assessment_create(by=personas.lo, partner=personas.colombia, template=template())
+    client = browser_as(personas.lo)
+    asked = client.post(f"/assessments/{assessment.pk}/submit/")
+    assert asked.status_code == 200
+    text = asked.content.decode()
+    assert "not assessed" in text and "Submit anyway" in text
+    assessment.refresh_from_db()
+    assert assessment.status == "draft"
+    client.post(f"/assessments/{assessment.pk}/submit/", {"incomplete_ok": "1"})
+    assessment.refresh_from_db()
+    assert assessment.status == "submitted"
