@@ -218,6 +218,9 @@ X_FRAME_OPTIONS = "DENY"
 # Reverting a record to an old version from the admin's history would write around the
 # services (and their rules); the history stays readable there.
 SIMPLE_HISTORY_REVERT_DISABLED = True
+# A change's reason is a person's note (a send-back, a removal, a return): text of any length,
+# not simple_history's default 100 characters (which PostgreSQL enforces).
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 # --- REST API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -240,3 +240,15 @@ def test_the_decision_form_names_every_missing_field_at_once(personas) -> None:
     )
     errors = response.context["decision_form"].errors
     assert "opinion" in errors and "conditions" in errors
+
+
+def test_a_long_reason_is_kept_whole_in_the_history(personas, api) -> None:
+    """A reason is a person's note: PostgreSQL would refuse one past 100 characters in
+    simple_history's default column."""
+    draft = AgreementFactory(reference="MOU-COL-2026-009", owner=personas.lo)
+    note = "Talks abandoned after the ministry's review. " * 40
+    response = api(personas.lo).post(
+        f"/api/v1/agreements/{draft.pk}/transition/", {"to": "terminated", "note": note}
+    )
+    assert response.status_code == 200, response.json()
+    assert draft.history.latest().history_change_reason == note.strip()
