@@ -266,6 +266,9 @@ class SovereigntyConstraintAdmin(ServiceAdmin, SimpleHistoryAdmin):
     search_fields = ["partner__name", "description"]
     autocomplete_fields = ["partner", "agreement"]
 
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False  # removed on the partner page, with the reason its history keeps
+
 
 @admin.register(Engagement)
 class EngagementAdmin(ServiceAdmin, SimpleHistoryAdmin):
@@ -287,6 +290,9 @@ class EngagementAdmin(ServiceAdmin, SimpleHistoryAdmin):
     list_display = ["title", "partner", "activity_type", "starts_on", "ends_on"]
     search_fields = ["title", "partner__name"]
     autocomplete_fields = ["partner"]
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False  # removed on the partner page, with the reason its history keeps
 
 
 @admin.register(AgreementImport)

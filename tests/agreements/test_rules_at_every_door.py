@@ -333,3 +333,29 @@ def test_legal_records_are_not_deleted_in_the_admin(personas, colombia_mou, appr
     assert client.get(f"/admin/agreements/agreement/{colombia_mou.pk}/delete/").status_code == 403
     mandate_delete = f"/admin/agreements/legalmandate/{approved_mandate.pk}/delete/"
     assert client.get(mandate_delete).status_code == 403
+
+
+def test_constraints_and_engagements_are_removed_with_a_reason_not_deleted_in_the_admin(
+    personas,
+) -> None:
+    from agreements.models import Engagement
+
+    constraint = services.constraint_create(
+        by=personas.lo,
+        partner=personas.colombia,
+        category="overflight",
+        effect="advisory",
+        description="Notify the civil aviation authority.",
+    )
+    engagement = Engagement.objects.create(
+        partner=personas.colombia,
+        activity_type=activity("joint-training"),
+        title="Drill",
+        starts_on=date(2027, 1, 1),
+        ends_on=date(2027, 1, 2),
+    )
+    client = _admin(personas)
+    url = f"/admin/agreements/sovereigntyconstraint/{constraint.pk}/delete/"
+    assert client.get(url).status_code == 403
+    assert client.get(f"/admin/agreements/engagement/{engagement.pk}/delete/").status_code == 403
+    assert SovereigntyConstraint.objects.exists() and Engagement.objects.exists()
