@@ -407,24 +407,33 @@ def assessment_submit(*, assessment: Assessment, by: User) -> Assessment:
     return locked
 
 
-@transaction.atomic
-def assessment_approve(*, assessment: Assessment, by: User) -> Assessment:
-    if not can_review_assessment(by):
-        raise PermissionDenied("Only a manager approves an assessment.")
+def _move_from_submitted(assessment: Assessment, *, refusal: str, **changes: Any) -> None:
+    """Claim a submitted assessment and move it on: a conditional UPDATE that only one of two
+    concurrent managers can win; the loser (or a second click) is refused."""
     claimed = Assessment.objects.filter(pk=assessment.pk, status=S.SUBMITTED).update(
-        status=S.APPROVED,
-        approved_at=timezone.now(),
-        approved_by=by,
-        version=F("version") + 1,
+        **changes, version=F("version") + 1
     )
     if claimed != 1:
         raise ChecklistsError(
-            "Only a submitted assessment can be approved.",
+            refusal,
             field_errors={
                 "status": [f"The assessment is {assessment.get_status_display().lower()}."]
             },
         )
     assessment.refresh_from_db()
+
+
+@transaction.atomic
+def assessment_approve(*, assessment: Assessment, by: User) -> Assessment:
+    if not can_review_assessment(by):
+        raise PermissionDenied("Only a manager approves an assessment.")
+    _move_from_submitted(
+        assessment,
+        refusal="Only a submitted assessment can be approved.",
+        status=S.APPROVED,
+        approved_at=timezone.now(),
+        approved_by=by,
+    )
     _record_history(assessment, by=by, reason="Approved.")
     return assessment
 
@@ -446,20 +455,13 @@ def assessment_return(*, assessment: Assessment, by: User, note: str) -> Assessm
             "The note is too long.",
             field_errors={"note": ["At most 4,000 characters."]},
         )
-    claimed = Assessment.objects.filter(pk=assessment.pk, status=S.SUBMITTED).update(
+    _move_from_submitted(
+        assessment,
+        refusal="Only a submitted assessment can be returned to its assessor.",
         status=S.IN_PROGRESS,
         submitted_at=None,
         returned_note=note,
-        version=F("version") + 1,
     )
-    if claimed != 1:
-        raise ChecklistsError(
-            "Only a submitted assessment can be returned to its assessor.",
-            field_errors={
-                "status": [f"The assessment is {assessment.get_status_display().lower()}."]
-            },
-        )
-    assessment.refresh_from_db()
     _record_history(assessment, by=by, reason=f"Returned to the assessor: {note}")
     return assessment
 
