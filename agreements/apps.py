@@ -9,6 +9,7 @@ class AgreementsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from agreements import history
+        from agreements import history, reminders
 
         history.register()
+        reminders.register_kinds()

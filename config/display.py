@@ -14,3 +14,8 @@ def day(value: date | datetime | None, empty: str = "") -> str:
     if isinstance(value, datetime) and timezone.is_aware(value):
         value = timezone.localtime(value)
     return f"{value.day} {value:%b %Y}"
+
+
+def long_day(value: date) -> str:
+    """A date as "14 March 2027", for sentences in reminders and reports."""
+    return f"{value.day} {value:%B %Y}"

@@ -30,3 +30,9 @@ class SignInFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} from {self.address} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+# The reminder engine's models live with its code; importing them here registers them.
+from config.reminders.models import Reminder, ReminderRule, ReminderSettings  # noqa: E402
+
+__all__ = ["Reminder", "ReminderRule", "ReminderSettings", "SignInFailure", "WorkerHeartbeat"]

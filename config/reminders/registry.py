@@ -1,0 +1,105 @@
+"""Deadline kinds: what each app declares, and the registry the engine reads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db.models import Model, QuerySet
+
+
+class Recipient(StrEnum):
+    """Who a rule reminds, by their relation to the record."""
+
+    OWNER = "owner"
+    LEGAL_REVIEWER = "legal_reviewer"
+    LIAISON_OFFICERS = "liaison_officers"
+    MANAGERS = "managers"
+
+    @property
+    def label(self) -> str:
+        return RECIPIENT_LABELS[self]
+
+
+RECIPIENT_LABELS = {
+    Recipient.OWNER: "The record's owner",
+    Recipient.LEGAL_REVIEWER: "The legal reviewer",
+    Recipient.LIAISON_OFFICERS: "The partner's liaison officers",
+    Recipient.MANAGERS: "Managers",
+}
+
+
+@dataclass(frozen=True)
+class Wording:
+    """What a reminder, a desk line and a calendar entry say about one dated thing."""
+
+    subject: str  # "SR-JAM-1997-001 — Ship-rider agreement with Jamaica"
+    sentence: str  # "Last day to give notice of non-renewal of SR-JAM-1997-001: 14 March 2027."
+    why: str  # why it matters, one sentence
+    action: str  # the action that settles it: "Give notice or record the decision to renew"
+    partners: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DeadlineKind:
+    """One kind of dated obligation, declared once by the app that owns the record.
+
+    `subjects()` is every record that carries this deadline now (e.g. agreements in force with
+    a notice deadline); `date_field` is a stored, indexed date column on that model. The engine
+    filters both with set-based queries only.
+    """
+
+    code: str  # "agreements.notice_deadline": app label, dot, name
+    label: str  # "Notice deadline"
+    subjects: Callable[[], QuerySet[Any]]
+    date_field: str
+    visible_to: Callable[[User], QuerySet[Any]]
+    describe: Callable[[Any, date], Wording]
+    url: Callable[[Any], str]  # the path of the record's page
+    recipient_paths: Mapping[Recipient, str] = field(default_factory=dict)
+    partner_path: str = ""  # lookup from the subject to its partners' ids
+    partner_names_path: str = ""  # lookup from the subject to its partners' names
+    default_leads: tuple[int, ...] = (90, 60, 30, 7, 0)
+    default_recipients: tuple[Recipient, ...] = (Recipient.OWNER, Recipient.LIAISON_OFFICERS)
+    default_escalation_days: int | None = 7
+    # Lead times are counted before the date; a kind whose date is itself the moment to act
+    # (an overdue review) can say so in the wording.
+    related: tuple[str, ...] = ()  # select_related for describe()
+    prefetch: tuple[str, ...] = ()
+
+    @property
+    def recipients(self) -> tuple[Recipient, ...]:
+        """The recipients this kind can name (managers always can)."""
+        return (*self.recipient_paths, Recipient.MANAGERS)
+
+    def model(self) -> type[Model]:
+        return self.subjects().model
+
+
+_KINDS: dict[str, DeadlineKind] = {}
+
+
+def register(*kinds: DeadlineKind) -> None:
+    """Called from an app's `AppConfig.ready()`; registering the same code twice is a mistake
+    unless it is the very same declaration (ready() may run more than once in tests)."""
+    for kind in kinds:
+        existing = _KINDS.get(kind.code)
+        if existing is not None and existing is not kind and existing.label != kind.label:
+            raise ValueError(f"Deadline kind {kind.code!r} is registered twice.")
+        _KINDS[kind.code] = kind
+
+
+def kinds() -> list[DeadlineKind]:
+    return sorted(_KINDS.values(), key=lambda kind: kind.code)
+
+
+def get_kind(code: str) -> DeadlineKind | None:
+    return _KINDS.get(code)
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    return [(kind.code, kind.label) for kind in kinds()]

@@ -1,0 +1,245 @@
+"""The scan: which reminders are due on a day, written to the ledger once.
+
+Set-based throughout: per kind, one query for the stale rows to cancel, one per recipient role
+for the candidates, one for the rows already in the ledger, and bulk inserts. The unique
+constraint on the ledger, not a lock, makes a repeated or concurrent scan harmless.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.contrib.auth.models import User
+from django.db.models import Exists, OuterRef
+
+from config.dates import minus_days, plus_days
+from config.reminders.models import CATCH_UP_DAYS, Reminder, ReminderRule, ReminderSettings
+from config.reminders.registry import DeadlineKind, Recipient, kinds
+from config.reminders.rules import rules_by_kind
+from config.roles import Role
+
+Key = tuple[int, date, int]  # subject, due date, recipient
+
+
+@dataclass
+class ScanResult:
+    as_of: date
+    armed: int = 0
+    cancelled: int = 0
+    per_kind: dict[str, int] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return (
+            f"Scan for {self.as_of:%d %B %Y}: {self.armed} reminders armed,"
+            f" {self.cancelled} cancelled."
+        )
+
+
+@dataclass(frozen=True)
+class _People:
+    """Every active user the scan may remind, with what decides whether they get a row."""
+
+    reads_everything: frozenset[int]
+    with_role: frozenset[int]
+    managers: tuple[int, ...]
+    muted: dict[int, frozenset[str]]
+    digest: frozenset[int]
+
+    @classmethod
+    def load(cls) -> _People:
+        roles: dict[int, set[str]] = defaultdict(set)
+        staff: set[int] = set()
+        for user_id, is_staff, group in User.objects.filter(is_active=True).values_list(
+            "pk", "is_staff", "groups__name"
+        ):
+            if is_staff:
+                staff.add(user_id)
+            if group in set(Role):
+                roles[user_id].add(group)
+        everything = staff | {
+            uid for uid, names in roles.items() if names & {Role.LEGAL_ADVISOR, Role.MANAGER}
+        }
+        muted: dict[int, frozenset[str]] = {}
+        digest: set[int] = set()
+        for user_id, delivery, kinds_muted in ReminderSettings.objects.values_list(
+            "user_id", "delivery", "muted_kinds"
+        ):
+            muted[user_id] = frozenset(kinds_muted or ())
+            if delivery == ReminderSettings.Delivery.DIGEST:
+                digest.add(user_id)
+        return cls(
+            reads_everything=frozenset(everything),
+            with_role=frozenset(staff | set(roles)),
+            managers=tuple(sorted(uid for uid, names in roles.items() if Role.MANAGER in names)),
+            muted=muted,
+            digest=frozenset(digest),
+        )
+
+
+def latest_threshold(leads: list[int], *, due_on: date, as_of: date) -> int | None:
+    """The smallest lead time already reached on `as_of`: a missed run catches up with the
+    latest threshold crossed, never with every one. None before the first threshold, and
+    once the date is more than CATCH_UP_DAYS behind."""
+    days_left = (due_on - as_of).days
+    if days_left < -CATCH_UP_DAYS:
+        return None
+    crossed = [lead for lead in leads if lead >= days_left]
+    return min(crossed) if crossed else None
+
+
+def cancel_stale(kind: DeadlineKind, rule: ReminderRule | None) -> int:
+    """Pending reminders of a date the record no longer has (moved, cleared, record closed),
+    or of a rule switched off, are cancelled with the reason."""
+    pending = Reminder.objects.filter(kind=kind.code, status=Reminder.Status.PENDING)
+    if rule is None or not rule.enabled:
+        return pending.update(
+            status=Reminder.Status.CANCELLED, cancelled_reason="The reminder rule is off."
+        )
+    current = kind.subjects().filter(
+        pk=OuterRef("subject_id"), **{kind.date_field: OuterRef("due_on")}
+    )
+    return pending.exclude(Exists(current)).update(
+        status=Reminder.Status.CANCELLED,
+        cancelled_reason="The date changed or no longer applies.",
+    )
+
+
+def _candidates(
+    kind: DeadlineKind, rule: ReminderRule, *, as_of: date, people: _People
+) -> dict[Key, int]:
+    """(subject, due date, recipient) → the threshold to remind now, before the ledger check."""
+    leads = sorted(int(lead) for lead in rule.lead_days)
+    escalation = rule.escalate_after_days if rule.escalate else None
+    earliest = minus_days(as_of, CATCH_UP_DAYS + (escalation or 0))
+    latest = plus_days(as_of, max(leads, default=0))
+    if earliest is None or latest is None:
+        return {}
+    window = kind.subjects().filter(
+        **{f"{kind.date_field}__gte": earliest, f"{kind.date_field}__lte": latest}
+    )
+    wanted: dict[Key, int] = {}
+
+    def offer(subject_id: int, due_on: date, user_id: int | None, lead: int) -> None:
+        if user_id is None or user_id not in people.with_role:
+            return
+        if kind.code in people.muted.get(user_id, ()):
+            return
+        wanted[(subject_id, due_on, user_id)] = lead
+
+    for name in rule.recipients:
+        recipient = Recipient(name)
+        if recipient is Recipient.MANAGERS:
+            rows = [(pk, due, None) for pk, due in window.values_list("pk", kind.date_field)]
+        else:
+            path = kind.recipient_paths.get(recipient)
+            if not path:
+                continue
+            rows = list(
+                window.filter(**{f"{path}__is_active": True})
+                .values_list("pk", kind.date_field, path)
+                .distinct()
+            )
+        for subject_id, due_on, user_id in rows:
+            lead = latest_threshold(leads, due_on=due_on, as_of=as_of)
+            if lead is None:
+                continue
+            targets = people.managers if recipient is Recipient.MANAGERS else (user_id,)
+            for target in targets:
+                offer(subject_id, due_on, target, lead)
+    if escalation:
+        overdue_from = minus_days(as_of, escalation + CATCH_UP_DAYS)
+        overdue_to = minus_days(as_of, escalation)
+        if overdue_from and overdue_to:
+            for subject_id, due_on in (
+                kind.subjects()
+                .filter(
+                    **{
+                        f"{kind.date_field}__gte": overdue_from,
+                        f"{kind.date_field}__lte": overdue_to,
+                    }
+                )
+                .values_list("pk", kind.date_field)
+            ):
+                for manager in people.managers:
+                    offer(subject_id, due_on, manager, -escalation)
+    return wanted
+
+
+def _readable(kind: DeadlineKind, wanted: dict[Key, int], people: _People) -> dict[Key, int]:
+    """Drops recipients who may not read the record: one query per such person, only for
+    those whose access is limited (liaison officers), whatever the number of records."""
+    by_user: dict[int, set[int]] = defaultdict(set)
+    for subject_id, _due, user_id in wanted:
+        if user_id not in people.reads_everything:
+            by_user[user_id].add(subject_id)
+    if not by_user:
+        return wanted
+    users = User.objects.in_bulk(list(by_user))
+    allowed: dict[int, set[int]] = {}
+    for user_id, subject_ids in by_user.items():
+        user = users.get(user_id)
+        allowed[user_id] = (
+            set(kind.visible_to(user).filter(pk__in=list(subject_ids)).values_list("pk", flat=True))
+            if user is not None
+            else set()
+        )
+    return {
+        key: lead
+        for key, lead in wanted.items()
+        if key[2] in people.reads_everything or key[0] in allowed.get(key[2], set())
+    }
+
+
+def arm(kind: DeadlineKind, rule: ReminderRule, *, as_of: date, people: _People) -> int:
+    wanted = _candidates(kind, rule, as_of=as_of, people=people)
+    if not wanted:
+        return 0
+    days = [key[1] for key in wanted]
+    reached: dict[Key, int] = {}  # smallest lead already in the ledger
+    escalated: set[Key] = set()
+    for subject_id, due_on, user_id, lead in Reminder.objects.filter(
+        kind=kind.code, due_on__gte=min(days), due_on__lte=max(days)
+    ).values_list("subject_id", "due_on", "recipient_id", "lead_days"):
+        key = (subject_id, due_on, user_id)
+        if lead < 0:
+            escalated.add(key)
+        elif key not in reached or lead < reached[key]:
+            reached[key] = lead
+    fresh = {
+        key: lead
+        for key, lead in wanted.items()
+        if (key not in escalated if lead < 0 else (key not in reached or reached[key] > lead))
+    }
+    fresh = _readable(kind, fresh, people)
+    rows = [
+        Reminder(
+            kind=kind.code,
+            subject_id=subject_id,
+            due_on=due_on,
+            lead_days=lead,
+            recipient_id=user_id,
+            digest=user_id in people.digest,
+            armed_on=as_of,
+        )
+        for (subject_id, due_on, user_id), lead in sorted(fresh.items())
+    ]
+    Reminder.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    return len(rows)
+
+
+def scan(*, as_of: date) -> ScanResult:
+    """Arm the reminders due on `as_of` and cancel those whose date went away. Safe to run
+    twice, for a past day, or in two workers at once."""
+    result = ScanResult(as_of=as_of)
+    rules = rules_by_kind()
+    people = _People.load()
+    for kind in kinds():
+        rule = rules.get(kind.code)
+        result.cancelled += cancel_stale(kind, rule)
+        if rule is not None and rule.enabled:
+            armed = arm(kind, rule, as_of=as_of, people=people)
+            result.per_kind[kind.code] = armed
+            result.armed += armed
+    return result
