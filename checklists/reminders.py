@@ -43,7 +43,7 @@ def _describe_remediation(response: ItemResponse, due_on: date) -> Wording:
     result = "not met" if response.result == R.NOT_MET else "only partly met"
     high = (
         " It is a high-criticality item: it caps the partner's level."
-        if item.criticality == Criticality.HIGH
+        if item.criticality == Criticality.HIGH and response.result == R.NOT_MET
         else ""
     )
     return Wording(

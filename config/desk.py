@@ -30,7 +30,12 @@ SOON_DAYS = 30
 #: How far back an overdue item still shows (older ones are the gap report's business).
 OVERDUE_DAYS = 365
 
-LEGAL_RECIPIENTS = {str(Recipient.LEGAL_REVIEWER), str(Recipient.LEGAL_ADVISORS)}
+# Which kinds each desk lists: those whose reminder rule reminds people in that position, so a
+# desk shows what its reader is reminded of (a liaison officer is not shown a legal decision).
+DESK_RECIPIENTS = {
+    "legal": {str(Recipient.LEGAL_REVIEWER), str(Recipient.LEGAL_ADVISORS)},
+    "liaison": {str(Recipient.OWNER), str(Recipient.LIAISON_OFFICERS)},
+}
 
 
 @dataclass(frozen=True)
@@ -89,14 +94,12 @@ def _lines(items: list[DueItem], today: date) -> list[DeskLine]:
     return [DeskLine(item=item, days_left=item.days_left(today)) for item in items]
 
 
-def _legal_kinds() -> list[str]:
-    """Kinds whose reminder rule reminds legal reviewers or legal advisors: what a legal
-    advisor's desk calls legal deadlines (the same people the e-mails go to)."""
-    return [
-        code
-        for code, rule in rules_by_kind().items()
-        if rule.enabled and LEGAL_RECIPIENTS & set(rule.recipients)
-    ]
+def _kinds_for(view: str) -> list[str]:
+    """Kinds whose reminder rule names this desk's reader, on or off: for a legal advisor,
+    legal reviewers or legal advisors (their legal deadlines); for a liaison officer, the
+    record's owner or the partner's liaison officers."""
+    wanted = DESK_RECIPIENTS[view]
+    return [code for code, rule in rules_by_kind().items() if wanted & set(rule.recipients)]
 
 
 def by_partner_and_kind(lines: list[DeskLine]) -> list[tuple[str, list[tuple[str, list[Any]]]]]:
@@ -125,7 +128,7 @@ def desk_context(user: User, *, today: date) -> dict[str, Any]:
             soon_days=SOON_DAYS,
         )
     else:
-        codes = _legal_kinds() if view == "legal" else None
+        codes = _kinds_for(view)
         lines = _lines(
             due_items(
                 user, start=since, end=today + timedelta(days=HORIZON_DAYS), kind_codes=codes

@@ -171,3 +171,19 @@ def test_signed_out_visitors_sign_in_and_people_without_a_role_are_told_whom_to_
     response = _client(personas.outsider).get("/")
     assert response.status_code == 403
     assert "has no role in Accord" in response.content.decode()
+
+
+def test_a_liaison_officer_is_not_shown_a_legal_decision_only_legal_advisors_are_reminded_of(
+    personas,
+) -> None:
+    services.mandate_create(
+        by=personas.legal_advisor,
+        title="Boarding of Colombian-flag vessels",
+        kind=LegalMandate.Kind.TREATY_PROVISION,
+        citation="1988 Convention, art. 17",
+        valid_from=date(1990, 11, 11),
+        partners=[personas.colombia],
+        activity_types=[activity("maritime-interdiction")],
+    )
+    assert "Boarding of Colombian-flag vessels" not in _desk(personas.lo)
+    assert "Boarding of Colombian-flag vessels" in _desk(personas.legal_advisor)
