@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from django.utils import timezone
 
 from agreements import services
@@ -217,3 +218,32 @@ def test_the_consent_deadline_reminds_the_partners_officers_and_moves_with_the_e
     scan(as_of=date(2027, 2, 20))
     rows = [(row[1], row[4]) for row in reminded(CONSENT)]
     assert rows == [(date(2027, 2, 19), "cancelled"), (date(2027, 3, 22), "pending")], rows
+
+
+def test_the_migration_fills_in_both_dates_for_existing_records(personas) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("agreements.migrations.0010_reminder_dates")
+    mandate = _mandate(personas)
+    _consent(personas, 10)
+    engagement = _engagement(personas, date(2027, 3, 1))
+    LegalMandate.objects.update(review_overdue_on=None)
+    Engagement.objects.update(consent_request_by=None)
+    migration.backfill(apps, None)
+    mandate.refresh_from_db()
+    engagement.refresh_from_db()
+    assert mandate.review_overdue_on == timezone.localdate() + timedelta(days=14)
+    assert engagement.consent_request_by == date(2027, 2, 19)
+
+
+def test_a_rule_may_remind_legal_advisors_only_for_kinds_that_name_them(personas) -> None:
+    from django.core.exceptions import ValidationError
+
+    from config.reminders.rules import clean_recipients
+
+    assert clean_recipients(["legal_advisors"], kind_code=MANDATE_EXPIRY) == ["legal_advisors"]
+    with pytest.raises(ValidationError) as refused:
+        clean_recipients(["legal_advisors"], kind_code="agreements.expiry")
+    assert "recipients" in refused.value.message_dict
