@@ -215,7 +215,13 @@ class LegalMandateAdmin(ServiceAdmin, SimpleHistoryAdmin):
     list_display = ["title", "kind", "status", "valid_from", "valid_until"]
     list_filter = ["status", "kind"]
     search_fields = ["title", "citation"]
-    readonly_fields = ["status", "review_requested_at", "last_decided_at", "next_review_on"]
+    readonly_fields = [
+        "status",
+        "review_requested_at",
+        "review_overdue_on",
+        "last_decided_at",
+        "next_review_on",
+    ]
     filter_horizontal = ["activity_types", "partners"]
     autocomplete_fields = ["agreement"]
 
@@ -288,6 +294,7 @@ class EngagementAdmin(ServiceAdmin, SimpleHistoryAdmin):
         ],
     )
     list_display = ["title", "partner", "activity_type", "starts_on", "ends_on"]
+    readonly_fields = ["consent_request_by"]
     search_fields = ["title", "partner__name"]
     autocomplete_fields = ["partner"]
 

@@ -9,7 +9,8 @@ class AgreementsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from agreements import history, reminders
+        from agreements import desk, history, reminders
 
         history.register()
         reminders.register_kinds()
+        desk.register()

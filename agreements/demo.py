@@ -19,9 +19,11 @@ from agreements.models import (
     Agreement,
     Engagement,
     LegalMandate,
+    LegalReview,
     Partner,
     SovereigntyConstraint,
 )
+from config.dates import add_months
 
 DEMO_FILE = Path(__file__).resolve().parent / "demo_data" / "partners.yaml"
 LEGAL_FILE = Path(__file__).resolve().parent / "demo_data" / "legal.yaml"
@@ -103,6 +105,38 @@ def _legal_definition() -> dict[str, Any]:
         return yaml.safe_load(handle)
 
 
+def _relative_agreement_dates(entry: dict[str, Any], today: date) -> dict[str, Any]:
+    """Dates given relative to the day of loading, so that each demo desk has something due."""
+    fields: dict[str, Any] = {}
+    if "expires_in_days" in entry:
+        fields["expires_on"] = today + timedelta(days=entry["expires_in_days"])
+    if "review_due_in_days" in entry:
+        due = today + timedelta(days=entry["review_due_in_days"])
+        fields["last_reviewed_on"] = add_months(due, -entry["review_interval_months"])
+    return fields
+
+
+def _date_mandate_as_it_stands(
+    mandate: LegalMandate, entry: dict[str, Any], *, today: date, by: Any
+) -> None:
+    """A decision taken, or a review requested, that long ago (recorded as it stands, like the
+    agreements' statuses): the mandate's review and overdue dates follow from it."""
+    now = timezone.now()
+    if "review_due_in_days" in entry:
+        due = today + timedelta(days=entry["review_due_in_days"])
+        decided = add_months(due, -24) or due
+        at = now - timedelta(days=(today - decided).days)
+        LegalReview.objects.filter(mandate=mandate).update(decided_at=at)
+        mandate.last_decided_at = at
+    if "pending_for_days" in entry:
+        mandate.review_requested_at = now - timedelta(days=entry["pending_for_days"])
+    if {"review_due_in_days", "pending_for_days"} & set(entry):
+        mandate.refresh_from_db(fields=["version", "status"])
+        mandate._history_user = by
+        mandate._change_reason = "Demo data: recorded as it stands."
+        mandate.save()
+
+
 @transaction.atomic
 def load_demo_legal(*, today: date) -> dict[str, int]:
     """Agreements, mandates (with decisions), constraints and engagements that do not exist
@@ -134,6 +168,8 @@ def load_demo_legal(*, today: date) -> dict[str, int]:
             )
             if key in entry
         }
+        fields.update(_relative_agreement_dates(entry, today))
+        fields.update(_relative_agreement_dates(entry, today))
         if "parent" in entry:
             fields["parent"] = Agreement.objects.get(reference=entry["parent"])
             fields["relation_to_parent"] = entry["relation"]
@@ -170,6 +206,8 @@ def load_demo_legal(*, today: date) -> dict[str, int]:
             for key in ("title", "kind", "citation", "article", "valid_from", "valid_until")
             if key in entry
         }
+        if "valid_for_days" in entry:
+            fields["valid_until"] = today + timedelta(days=entry["valid_for_days"])
         if "agreement" in entry:
             fields["agreement"] = Agreement.objects.get(reference=entry["agreement"])
         mandate = services.mandate_create(
@@ -189,6 +227,7 @@ def load_demo_legal(*, today: date) -> dict[str, int]:
                 conditions=entry.get("conditions", ""),
                 version=mandate.version,
             )
+        _date_mandate_as_it_stands(mandate, entry, today=today, by=legal)
         created["mandates"] += 1
 
     for entry in definition["constraints"]:

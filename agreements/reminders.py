@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils import timezone
 
-from agreements.models import Agreement
+from agreements.models import Agreement, Engagement, LegalMandate
 from agreements.selectors.agreements import agreements_visible_to
+from agreements.selectors.mandates import engagements_visible_to, mandates_visible_to
 from config.display import long_day
 from config.reminders.registry import DeadlineKind, Recipient, Wording, register
 
@@ -128,5 +131,172 @@ AGREEMENT_REVIEW = DeadlineKind(
 )
 
 
+# --- legal mandates -------------------------------------------------------------------------
+
+_MANDATE_RECIPIENTS = {Recipient.LIAISON_OFFICERS: "partners__liaison_officers"}
+
+
+def _mandate_partners(mandate: LegalMandate) -> tuple[str, ...]:
+    return tuple(partner.name for partner in mandate.partners.all())
+
+
+def _mandate_subject(mandate: LegalMandate) -> str:
+    return f"Mandate “{mandate.title}”"
+
+
+def _mandate_url(mandate: LegalMandate) -> str:
+    return reverse("mandate-detail", args=[mandate.pk])
+
+
+def _describe_mandate_review(mandate: LegalMandate, due_on: date) -> Wording:
+    return Wording(
+        subject=_mandate_subject(mandate),
+        sentence=f"Mandate “{mandate.title}” is due for its periodic legal review on "
+        f"{long_day(due_on)}.",
+        why=(
+            "Activities rely on its approval; the law or the facts it rests on may have "
+            "changed since it was last decided."
+        ),
+        action="Review the mandate",
+        partners=_mandate_partners(mandate),
+    )
+
+
+def _describe_mandate_expiry(mandate: LegalMandate, due_on: date) -> Wording:
+    return Wording(
+        subject=_mandate_subject(mandate),
+        sentence=f"Mandate “{mandate.title}” ends on {long_day(due_on)}.",
+        why=(
+            "Activities it covers have no legal authority from the next day unless another "
+            "approved mandate covers them."
+        ),
+        action="Record a successor mandate or an extension",
+        partners=_mandate_partners(mandate),
+    )
+
+
+def _describe_review_overdue(mandate: LegalMandate, due_on: date) -> Wording:
+    requested = mandate.review_requested_at
+    since = f" since {long_day(timezone.localdate(requested))}" if requested else ""
+    return Wording(
+        subject=_mandate_subject(mandate),
+        sentence=f"Legal review of mandate “{mandate.title}” has been pending{since}: "
+        f"a decision is due by {long_day(due_on)}.",
+        why=(
+            "Until a legal advisor decides, the mandate covers no activity, and the "
+            "clearance check reports a gap."
+        ),
+        action="Decide the legal review",
+        partners=_mandate_partners(mandate),
+    )
+
+
+def _approved_mandates(date_field: str) -> Callable[[], QuerySet[LegalMandate]]:
+    def subjects() -> QuerySet[LegalMandate]:
+        return LegalMandate.objects.filter(
+            status__in=LegalMandate.APPROVED_STATUSES, **{f"{date_field}__isnull": False}
+        )
+
+    return subjects
+
+
+def _pending_mandates() -> QuerySet[LegalMandate]:
+    return LegalMandate.objects.filter(
+        status=LegalMandate.Status.PENDING_REVIEW, review_overdue_on__isnull=False
+    )
+
+
+# What the three mandate kinds share: who reads them, whom they remind, their partners.
+_mandate_kind = partial(
+    DeadlineKind,
+    visible_to=mandates_visible_to,
+    url=_mandate_url,
+    recipient_paths=_MANDATE_RECIPIENTS,
+    role_recipients=(Recipient.LEGAL_ADVISORS,),
+    partner_path="partners",
+    prefetch=("partners",),
+)
+
+MANDATE_REVIEW = _mandate_kind(
+    code="agreements.mandate_review_due",
+    label="Mandate review due",
+    subjects=_approved_mandates("next_review_on"),
+    date_field="next_review_on",
+    describe=_describe_mandate_review,
+    default_leads=(30, 7, 0),
+    default_recipients=(Recipient.LEGAL_ADVISORS,),
+)
+
+MANDATE_EXPIRY = _mandate_kind(
+    code="agreements.mandate_expiry",
+    label="Mandate expiry",
+    subjects=_approved_mandates("valid_until"),
+    date_field="valid_until",
+    describe=_describe_mandate_expiry,
+    default_recipients=(Recipient.LEGAL_ADVISORS, Recipient.LIAISON_OFFICERS),
+)
+
+LEGAL_REVIEW_OVERDUE = _mandate_kind(
+    code="agreements.legal_review_overdue",
+    label="Legal review pending too long",
+    subjects=_pending_mandates,
+    date_field="review_overdue_on",
+    describe=_describe_review_overdue,
+    default_leads=(3, 0),
+    default_recipients=(Recipient.LEGAL_ADVISORS,),
+)
+
+
+# --- engagements ------------------------------------------------------------------------------
+
+
+def _describe_consent(engagement: Engagement, due_on: date) -> Wording:
+    partner = engagement.partner.name
+    lead = (engagement.starts_on - due_on).days
+    return Wording(
+        subject=f"{engagement.title} — {partner}",
+        sentence=f"Last day to request {partner}'s consent for “{engagement.title}” "
+        f"({engagement.activity_type.name.lower()} from {long_day(engagement.starts_on)}): "
+        f"{long_day(due_on)}.",
+        why=(
+            f"{partner} needs {lead} day{'s' if lead != 1 else ''} to consider a request; "
+            "asked later, the activity cannot start as planned."
+        ),
+        action="Request consent",
+        partners=(partner,),
+    )
+
+
+def _engagements_needing_consent() -> QuerySet[Engagement]:
+    return Engagement.objects.filter(consent_request_by__isnull=False)
+
+
+CONSENT_REQUEST = DeadlineKind(
+    code="agreements.consent_request",
+    label="Consent request deadline",
+    subjects=_engagements_needing_consent,
+    date_field="consent_request_by",
+    visible_to=engagements_visible_to,
+    describe=_describe_consent,
+    url=lambda engagement: reverse("engagement-detail", args=[engagement.pk]),
+    recipient_paths={
+        Recipient.OWNER: "created_by",
+        Recipient.LIAISON_OFFICERS: "partner__liaison_officers",
+    },
+    partner_path="partner",
+    related=("partner", "activity_type"),
+    default_leads=(30, 7, 1, 0),
+    default_recipients=(Recipient.LIAISON_OFFICERS,),
+)
+
+
 def register_kinds() -> None:
-    register(AGREEMENT_EXPIRY, AGREEMENT_NOTICE, AGREEMENT_REVIEW)
+    register(
+        AGREEMENT_EXPIRY,
+        AGREEMENT_NOTICE,
+        AGREEMENT_REVIEW,
+        MANDATE_REVIEW,
+        MANDATE_EXPIRY,
+        LEGAL_REVIEW_OVERDUE,
+        CONSENT_REQUEST,
+    )

@@ -11,6 +11,7 @@ class ChecklistsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from checklists import history
+        from checklists import history, reminders
 
         history.register()
+        reminders.register_kinds()

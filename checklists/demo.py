@@ -20,6 +20,8 @@ R = ItemResponse.Result
 
 def _answer(assessment: Assessment, round_: dict[str, Any], by: Any, today: date) -> None:
     chosen = {code: result for result, codes in round_["results"].items() for code in codes}
+    due_in = round_.get("remediation_due_in_days", {})
+    overdue: dict[str, date] = {}
     changes = []
     for response in assessment.responses.select_related("item"):
         result = chosen.get(response.item.code, round_["default"])
@@ -33,9 +35,18 @@ def _answer(assessment: Assessment, round_: dict[str, Any], by: Any, today: date
         if result in {R.NOT_MET, R.PARTIALLY_MET}:
             change["owner"] = by
             change["remediation_plan"] = "Agree the missing arrangement at the next staff talks."
-            change["remediation_due_on"] = today + timedelta(days=90)
+            days = due_in.get(response.item.code, due_in.get("default", 90))
+            change["remediation_due_on"] = today + timedelta(days=max(days, 0))
+            if days < 0:
+                overdue[response.item.code] = today + timedelta(days=days)
         changes.append(change)
     services.responses_update(assessment=assessment, by=by, changes=changes)
+    # A plan agreed earlier whose date has passed, recorded as it stands (a new remediation
+    # date cannot be in the past, so the service is given today and the row then dated back).
+    for code, due in overdue.items():
+        ItemResponse.objects.filter(assessment=assessment, item__code=code).update(
+            remediation_due_on=due
+        )
 
 
 @transaction.atomic

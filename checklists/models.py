@@ -131,7 +131,7 @@ class Assessment(VersionedModel):
         blank=True,
         related_name="assessments",
     )
-    due_on = models.DateField(null=True, blank=True, validators=DATE_VALIDATORS)
+    due_on = models.DateField(null=True, blank=True, validators=DATE_VALIDATORS, db_index=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     previous = models.ForeignKey(
         "self",
@@ -190,7 +190,9 @@ class ItemResponse(VersionedModel):
         related_name="+",
     )
     remediation_plan = models.TextField(blank=True)
-    remediation_due_on = models.DateField(null=True, blank=True, validators=DATE_VALIDATORS)
+    remediation_due_on = models.DateField(
+        null=True, blank=True, validators=DATE_VALIDATORS, db_index=True
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -394,3 +394,5 @@ ACCORD_LEVEL_THRESHOLDS = {
     1: env_int("ACCORD_LEVEL_1_FROM", 30, minimum=0),
 }
 ACCORD_LEVEL_CAP_WITH_UNMET_HIGH = env_int("ACCORD_LEVEL_CAP_WITH_UNMET_HIGH", 1, minimum=0)
+# A mandate pending legal review this many days is overdue for a decision (a reminder kind).
+ACCORD_LEGAL_REVIEW_DAYS = env_int("ACCORD_LEGAL_REVIEW_DAYS", 14, minimum=1, maximum=365)

@@ -22,6 +22,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.defaults import page_not_found
 from django.views.defaults import permission_denied as django_permission_denied
 
+from config.desk import desk_page
 from config.errors import DomainError, StaleVersionError
 from config.forms import SignInForm, typed_values
 from config.middleware import DATABASE_UNAVAILABLE, database_unavailable
@@ -32,9 +33,12 @@ logger = logging.getLogger("accord.errors")
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    """The page after sign-in: the person's desk."""
     if not request.user.is_authenticated:
         return redirect("login")
-    return redirect("partner-list")
+    if not has_any_role(request.user):
+        return no_role(request)
+    return desk_page(request)
 
 
 class SignInView(auth_views.LoginView):

@@ -55,6 +55,9 @@ def test_the_liaison_officer_signs_in_edits_a_partner_and_sees_it_in_the_history
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
 
+    # Signing in opens the desk; the partners list is one click away.
+    expect(page.get_by_role("heading", name="Your desk")).to_be_visible()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Partners").click()
     expect(page.get_by_role("heading", name="My partners")).to_be_visible()
     table = page.locator("table.list")
     expect(table.get_by_role("link", name="Colombia", exact=True)).to_be_visible()
@@ -264,6 +267,7 @@ def test_the_liaison_officer_confirms_a_carried_over_answer_with_its_key_in_the_
 
 
 CSP_PAGES = [
+    "/",
     "/partners/",
     "/partners/{colombia}/",
     "/partners/{colombia}/edit/",
@@ -325,6 +329,8 @@ def test_the_main_pages_htmx_and_the_api_docs_work_under_the_content_security_po
     page.get_by_label("Username").fill("root")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Your desk")).to_be_visible()
+    page.goto("/partners/")
     expect(page.get_by_role("heading", name="Partners", exact=True)).to_be_visible()
 
     # HTMX still swaps in place: the search narrows the table, a key press saves and rescores.
@@ -425,6 +431,10 @@ def test_at_phone_width_the_navigation_wraps_and_sign_out_stays_in_view(personas
     page.get_by_label("Username").fill("maria")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Your desk")).to_be_visible()
+    page.screenshot(path=str(_screenshot_dir() / "phone-390-desk.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.goto("/partners/")
     expect(page.get_by_role("heading", name="My partners")).to_be_visible()
     page.screenshot(path=str(_screenshot_dir() / "phone-390-partners.png"))
     sign_out = page.get_by_role("button", name="Sign out")

@@ -81,6 +81,10 @@ class Engagement(VersionedModel):
     ends_on = models.DateField(validators=DATE_VALIDATORS)
     location = models.CharField(max_length=200, blank=True)
     notes = models.TextField(blank=True)
+    # The last day to request the partner's consent: starts_on minus the longest consent lead
+    # time of the constraints that require consent for it; empty when none does. Stored and
+    # indexed for the reminder scan; kept current by the engagement and constraint services.
+    consent_request_by = models.DateField(null=True, blank=True, editable=False, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, editable=False
     )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from agreements.models.agreements import Agreement
@@ -18,9 +20,15 @@ from config.bounds import (
     derived_date_problem,
     stored_value_problems,
 )
-from config.dates import add_months
+from config.dates import add_months, plus_days
 from config.errors import DomainError
 from config.versioning import VersionedModel
+
+
+def review_overdue_on(requested_at: datetime) -> date | None:
+    """The day a legal review requested at `requested_at` becomes overdue."""
+    return plus_days(timezone.localdate(requested_at), settings.ACCORD_LEGAL_REVIEW_DAYS)
+
 
 # A change to any of these sends an approved mandate back to review.
 MATERIAL_FIELDS = (
@@ -84,6 +92,9 @@ class LegalMandate(VersionedModel):
         max_length=32, choices=Status.choices, default=Status.PENDING_REVIEW, editable=False
     )
     review_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The day a pending review becomes overdue (requested + ACCORD_LEGAL_REVIEW_DAYS); empty
+    # once decided. Stored and indexed because the reminder scan and the desk query it.
+    review_overdue_on = models.DateField(null=True, blank=True, editable=False, db_index=True)
     last_decided_at = models.DateTimeField(null=True, blank=True, editable=False)
     summary = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -136,8 +147,14 @@ class LegalMandate(VersionedModel):
             else None
         )
 
+    def compute_review_overdue(self) -> None:
+        requested = self.review_requested_at
+        pending = self.status == self.Status.PENDING_REVIEW
+        self.review_overdue_on = review_overdue_on(requested) if pending and requested else None
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.compute_next_review()
+        self.compute_review_overdue()
         super().save(*args, **kwargs)
 
     def material_snapshot(self) -> dict[str, Any]:

@@ -233,6 +233,44 @@ def _gather(
     return _Facts(agreements, mandates, constraints, for_all, every_activity)
 
 
+# --- consent request deadlines ---------------------------------------------------------------
+
+#: (partner id, activity type id or None for every activity, valid from, valid until, lead days)
+ConsentRow = tuple[int, int | None, date | None, date | None, int]
+
+
+def consent_constraint_rows(
+    partner_ids: Iterable[int], *, constraints: QuerySet[Any] | None = None
+) -> list[ConsentRow]:
+    """The consent constraints of these partners, one row per activity type, in one query.
+    `constraints` lets a migration pass its historical model's manager."""
+    rows = constraints if constraints is not None else SovereigntyConstraint.objects.all()
+    return list(
+        rows.filter(
+            partner_id__in=list(partner_ids),
+            effect=SovereigntyConstraint.Effect.REQUIRES_CONSENT,
+            consent_lead_days__isnull=False,
+        ).values_list(
+            "partner_id", "activity_types", "valid_from", "valid_until", "consent_lead_days"
+        )
+    )
+
+
+def consent_request_by(engagement: Any, rows: Iterable[ConsentRow]) -> date | None:
+    """The last day to request consent for an engagement: its start minus the longest lead time
+    of the consent constraints its clearance check lists (same partner, its activity or every
+    activity, valid at some time during it). None when no consent is needed."""
+    leads = [
+        lead
+        for partner_id, activity_id, valid_from, valid_until, lead in rows
+        if partner_id == engagement.partner_id
+        and activity_id in (None, engagement.activity_type_id)
+        and (valid_from is None or valid_from <= engagement.ends_on)
+        and (valid_until is None or valid_until >= engagement.starts_on)
+    ]
+    return minus_days(engagement.starts_on, max(leads)) if leads else None
+
+
 # --- judgement -------------------------------------------------------------------------------
 
 

@@ -21,6 +21,7 @@ from agreements.models import (
 )
 from agreements.models.mandates import MATERIAL_FIELDS
 from agreements.selectors.agreements import agreements_visible_to
+from agreements.selectors.clearance import consent_constraint_rows, consent_request_by
 from agreements.selectors.mandates import (
     can_decide_legal_review,
     can_edit_mandates,
@@ -195,6 +196,33 @@ def _check_partner_writable(by: User, partner: Partner) -> None:
         raise PermissionDenied("Only the partner's liaison officers and administrators do this.")
 
 
+def engagements_refresh_consent_dates(*, partner_ids: Iterable[int]) -> int:
+    """Recompute the stored consent request deadline of these partners' engagements (after an
+    engagement or a constraint changed); returns how many changed. Two queries and one bulk
+    update, whatever the number of engagements."""
+    ids = {pk for pk in partner_ids if pk is not None}
+    engagements = list(
+        Engagement.objects.filter(partner_id__in=ids).only(
+            "pk", "partner_id", "activity_type_id", "starts_on", "ends_on", "consent_request_by"
+        )
+    )
+    rows = consent_constraint_rows(ids)
+    changed = []
+    for engagement in engagements:
+        deadline = consent_request_by(engagement, rows)
+        if deadline != engagement.consent_request_by:
+            engagement.consent_request_by = deadline
+            changed.append(engagement)
+    Engagement.objects.bulk_update(changed, ["consent_request_by"], batch_size=500)
+    return len(changed)
+
+
+def _refresh_consent_dates(record: SovereigntyConstraint | Engagement, *partner_ids: int) -> None:
+    engagements_refresh_consent_dates(partner_ids=partner_ids)
+    if isinstance(record, Engagement) and record.pk is not None:
+        record.refresh_from_db(fields=["consent_request_by"])
+
+
 @transaction.atomic
 def constraint_create(
     *, by: User, activity_types: Iterable[ActivityType] = (), **fields: Any
@@ -205,6 +233,7 @@ def constraint_create(
     constraint._history_user = by
     constraint.save()
     constraint.activity_types.set(list(activity_types))
+    _refresh_consent_dates(constraint, constraint.partner_id)
     return constraint
 
 
@@ -220,10 +249,12 @@ def constraint_update(
     _check_partner_writable(by, constraint.partner)
     if "partner" in changes:
         _check_partner_writable(by, changes["partner"])
+    partner_before = constraint.partner_id
     versioned_update(constraint, by=by, version=version, changes=changes)
     if activity_types is not None:
         constraint._history_user = by
         constraint.activity_types.set(list(activity_types))
+    _refresh_consent_dates(constraint, partner_before, constraint.partner_id)
     return constraint
 
 
@@ -234,6 +265,7 @@ def engagement_create(*, by: User, **fields: Any) -> Engagement:
     engagement.full_clean()
     engagement._history_user = by
     engagement.save()
+    _refresh_consent_dates(engagement, engagement.partner_id)
     return engagement
 
 
@@ -244,7 +276,9 @@ def engagement_update(
     _check_partner_writable(by, engagement.partner)
     if "partner" in changes:
         _check_partner_writable(by, changes["partner"])
-    return versioned_update(engagement, by=by, version=version, changes=changes)
+    versioned_update(engagement, by=by, version=version, changes=changes)
+    _refresh_consent_dates(engagement, engagement.partner_id)
+    return engagement
 
 
 def _remove_partner_record(
@@ -265,7 +299,9 @@ def _remove_partner_record(
 def constraint_remove(*, constraint: SovereigntyConstraint, by: User, reason: str) -> None:
     """Withdraw a constraint the partner no longer imposes (or recorded by mistake); the
     removal and its reason stay in the partner's history."""
+    partner_id = constraint.partner_id
     _remove_partner_record(constraint, by=by, reason=reason, noun="constraint")
+    engagements_refresh_consent_dates(partner_ids=[partner_id])
 
 
 @transaction.atomic

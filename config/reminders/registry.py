@@ -18,6 +18,7 @@ class Recipient(StrEnum):
     OWNER = "owner"
     LEGAL_REVIEWER = "legal_reviewer"
     LIAISON_OFFICERS = "liaison_officers"
+    LEGAL_ADVISORS = "legal_advisors"
     MANAGERS = "managers"
 
     @property
@@ -29,8 +30,12 @@ RECIPIENT_LABELS = {
     Recipient.OWNER: "The record's owner",
     Recipient.LEGAL_REVIEWER: "The legal reviewer",
     Recipient.LIAISON_OFFICERS: "The partner's liaison officers",
+    Recipient.LEGAL_ADVISORS: "Legal advisors",
     Recipient.MANAGERS: "Managers",
 }
+
+#: Recipients that are a whole role rather than a person named on the record.
+ROLE_RECIPIENTS = frozenset({Recipient.LEGAL_ADVISORS, Recipient.MANAGERS})
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,8 @@ class DeadlineKind:
     describe: Callable[[Any, date], Wording]
     url: Callable[[Any], str]  # the path of the record's page
     recipient_paths: Mapping[Recipient, str] = field(default_factory=dict)
+    # Whole roles this kind may remind besides managers (e.g. every legal advisor).
+    role_recipients: tuple[Recipient, ...] = ()
     partner_path: str = ""  # lookup from the subject to its partners' ids
     partner_names_path: str = ""  # lookup from the subject to its partners' names
     default_leads: tuple[int, ...] = (90, 60, 30, 7, 0)
@@ -74,7 +81,7 @@ class DeadlineKind:
     @property
     def recipients(self) -> tuple[Recipient, ...]:
         """The recipients this kind can name (managers always can)."""
-        return (*self.recipient_paths, Recipient.MANAGERS)
+        return (*self.recipient_paths, *self.role_recipients, Recipient.MANAGERS)
 
     def model(self) -> type[Model]:
         return self.subjects().model

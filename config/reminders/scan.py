@@ -16,7 +16,7 @@ from django.db.models import Exists, OuterRef
 
 from config.dates import minus_days, plus_days
 from config.reminders.models import CATCH_UP_DAYS, Reminder, ReminderRule, ReminderSettings
-from config.reminders.registry import DeadlineKind, Recipient, kinds
+from config.reminders.registry import ROLE_RECIPIENTS, DeadlineKind, Recipient, kinds
 from config.reminders.rules import rules_by_kind
 from config.roles import Role
 
@@ -44,6 +44,7 @@ class _People:
     reads_everything: frozenset[int]
     with_role: frozenset[int]
     managers: tuple[int, ...]
+    legal_advisors: tuple[int, ...]
     muted: dict[int, frozenset[str]]
     digest: frozenset[int]
 
@@ -73,9 +74,16 @@ class _People:
             reads_everything=frozenset(everything),
             with_role=frozenset(staff | set(roles)),
             managers=tuple(sorted(uid for uid, names in roles.items() if Role.MANAGER in names)),
+            legal_advisors=tuple(
+                sorted(uid for uid, names in roles.items() if Role.LEGAL_ADVISOR in names)
+            ),
             muted=muted,
             digest=frozenset(digest),
         )
+
+    def of_role(self, recipient: Recipient) -> tuple[int, ...]:
+        """The people a role-wide recipient stands for."""
+        return self.managers if recipient is Recipient.MANAGERS else self.legal_advisors
 
 
 def latest_threshold(leads: list[int], *, due_on: date, as_of: date) -> int | None:
@@ -130,7 +138,9 @@ def _candidates(
 
     for name in rule.recipients:
         recipient = Recipient(name)
-        if recipient is Recipient.MANAGERS:
+        if recipient in ROLE_RECIPIENTS:
+            if recipient is not Recipient.MANAGERS and recipient not in kind.role_recipients:
+                continue
             rows = [(pk, due, None) for pk, due in window.values_list("pk", kind.date_field)]
         else:
             path = kind.recipient_paths.get(recipient)
@@ -145,7 +155,7 @@ def _candidates(
             lead = latest_threshold(leads, due_on=due_on, as_of=as_of)
             if lead is None:
                 continue
-            targets = people.managers if recipient is Recipient.MANAGERS else (user_id,)
+            targets = people.of_role(recipient) if recipient in ROLE_RECIPIENTS else (user_id,)
             for target in targets:
                 offer(subject_id, due_on, target, lead)
     if escalation:

@@ -94,3 +94,21 @@ def test_a_first_edit_of_a_demo_agreement_shows_only_what_was_changed() -> None:
     latest = history_entries(agreement)[0]
     assert latest.by.endswith(f"({agreement.owner.username})")
     assert [change.field for change in latest.changes] == ["summary"]
+
+
+@pytest.mark.django_db
+def test_each_demo_persona_opens_onto_a_desk_with_due_and_overdue_items_of_several_kinds() -> None:
+    from django.utils import timezone
+
+    from config.desk import desk_context
+
+    call_command("quickstart", "--no-serve", stdout=io.StringIO())
+    users = get_user_model().objects
+    for username in ("liaison", "liaison.pacific", "legal", "manager", "admin"):
+        desk = desk_context(users.get(username=username), today=timezone.localdate())
+        ahead = desk["soon"] if desk["view"] == "manager" else desk["upcoming"]
+        kinds = {line.item.kind.code for line in desk["overdue"] + ahead}
+        assert desk["overdue"] and ahead and len(kinds) >= 3, (username, sorted(kinds))
+    legal = desk_context(users.get(username="legal"), today=timezone.localdate())
+    (queue,) = legal["panels"]
+    assert [m.title for m in queue["mandates"]] == ["Building partner capacity (10 U.S.C. 333)"]

@@ -1,0 +1,121 @@
+"""The deadline kinds the checklists app owns, declared for the reminder engine."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.urls import reverse
+
+from checklists.models import Assessment, Criticality, ItemResponse
+from checklists.selectors import assessments_visible_to
+from config.display import long_day
+from config.reminders.registry import DeadlineKind, Recipient, Wording, register
+from config.roles import AnyUser
+
+R = ItemResponse.Result
+OPEN_STATUSES = (Assessment.Status.DRAFT, Assessment.Status.IN_PROGRESS)
+
+
+def _assessment_name(assessment: Assessment) -> str:
+    return f"{assessment.partner.name}'s {assessment.template.title} assessment"
+
+
+# --- remediation ------------------------------------------------------------------------------
+
+
+def _live_remediations() -> QuerySet[ItemResponse]:
+    """Unmet and partly met answers with a remediation date, in assessments no later round has
+    replaced (a clone carries the answer forward; the old round's copy is history)."""
+    replaced = Assessment.objects.filter(previous_id=OuterRef("assessment_id"))
+    return ItemResponse.objects.filter(
+        result__in=(R.NOT_MET, R.PARTIALLY_MET), remediation_due_on__isnull=False
+    ).exclude(Exists(replaced))
+
+
+def _remediations_visible_to(user: AnyUser) -> QuerySet[ItemResponse]:
+    return ItemResponse.objects.filter(assessment__in=assessments_visible_to(user))
+
+
+def _describe_remediation(response: ItemResponse, due_on: date) -> Wording:
+    assessment = response.assessment
+    item = response.item
+    result = "not met" if response.result == R.NOT_MET else "only partly met"
+    high = (
+        " It is a high-criticality item: it caps the partner's level."
+        if item.criticality == Criticality.HIGH and response.result == R.NOT_MET
+        else ""
+    )
+    return Wording(
+        subject=f"{item.code} — {assessment.partner.name}",
+        sentence=f"Remediation of {item.code} in {_assessment_name(assessment)} is due on "
+        f"{long_day(due_on)}.",
+        why=f"The requirement is {result}; the gap stays in every gap report until it is "
+        f"fixed.{high}",
+        action="Fix the remediation, or record the new result",
+        partners=(assessment.partner.name,),
+    )
+
+
+def _remediation_url(response: ItemResponse) -> str:
+    return f"{reverse('assessment', args=[response.assessment_id])}#item-{response.item.code}"
+
+
+REMEDIATION_DUE = DeadlineKind(
+    code="checklists.remediation_due",
+    label="Remediation due",
+    subjects=_live_remediations,
+    date_field="remediation_due_on",
+    visible_to=_remediations_visible_to,
+    describe=_describe_remediation,
+    url=_remediation_url,
+    recipient_paths={
+        Recipient.OWNER: "owner",
+        Recipient.LIAISON_OFFICERS: "assessment__partner__liaison_officers",
+    },
+    partner_path="assessment__partner",
+    related=("item", "assessment__partner", "assessment__template"),
+    default_leads=(30, 7, 0),
+)
+
+
+# --- assessments ------------------------------------------------------------------------------
+
+
+def _open_assessments() -> QuerySet[Assessment]:
+    return Assessment.objects.filter(status__in=OPEN_STATUSES, due_on__isnull=False)
+
+
+def _describe_assessment(assessment: Assessment, due_on: date) -> Wording:
+    return Wording(
+        subject=_assessment_name(assessment),
+        sentence=f"{_assessment_name(assessment)} is due to be submitted on {long_day(due_on)}.",
+        why=(
+            "Scores, levels and gap reports show the partner's last approved round until this "
+            "one is submitted and approved."
+        ),
+        action="Complete and submit the assessment",
+        partners=(assessment.partner.name,),
+    )
+
+
+ASSESSMENT_DUE = DeadlineKind(
+    code="checklists.assessment_due",
+    label="Assessment due",
+    subjects=_open_assessments,
+    date_field="due_on",
+    visible_to=assessments_visible_to,
+    describe=_describe_assessment,
+    url=lambda assessment: reverse("assessment", args=[assessment.pk]),
+    recipient_paths={
+        Recipient.OWNER: "assessor",
+        Recipient.LIAISON_OFFICERS: "partner__liaison_officers",
+    },
+    partner_path="partner",
+    related=("partner", "template"),
+    default_leads=(30, 7, 0),
+)
+
+
+def register_kinds() -> None:
+    register(REMEDIATION_DUE, ASSESSMENT_DUE)
