@@ -138,6 +138,7 @@ class ReminderRuleViewSet(
     here: each kind has one."""
 
     filterset_class = None
+    http_method_names = ["get", "put", "patch", "head", "options"]  # one rule per kind
     ordering_fields = ["kind"]
     read_serializer = ReminderRuleSerializer
     input_serializer = ReminderRuleUpdateSerializer
