@@ -177,7 +177,6 @@ def _fresh(call: Callable[[], Any], *, clear: Callable[[], Any]) -> Callable[[],
 
 def measure(context: dict[str, Any], *, repeat: int) -> list[Measurement]:
     first_day, next_day = ON, ON + timedelta(days=1)
-    repeat = max(3, repeat)
     results: list[Measurement] = []
 
     def clear_all() -> None:

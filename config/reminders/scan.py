@@ -204,7 +204,9 @@ def _readable(kind: DeadlineKind, wanted: dict[Key, int], people: _People) -> di
     ]
     allowed: set[tuple[int, int]] = set()
     if parts:
-        allowed = set(parts[0].union(*parts[1:], all=True)) if len(parts) > 1 else set(parts[0])
+        allowed = (
+            set(parts[0].union(*parts[1:], all=True).order_by()) if parts[1:] else set(parts[0])
+        )
     return {
         key: lead
         for key, lead in wanted.items()
