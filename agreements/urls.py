@@ -2,13 +2,18 @@ from __future__ import annotations
 
 from django.urls import path, re_path
 
-from agreements.views import agreements, clearance, engagements, imports, legal, partners
+from agreements.views import agreements, calendar, clearance, engagements, imports, legal, partners
 
 urlpatterns = [
     path("partners/", partners.partner_list_page, name="partner-list"),
     path("partners/new/", partners.partner_create_page, name="partner-create"),
     path("partners/<int:pk>/", partners.partner_detail_page, name="partner-detail"),
     path("partners/<int:pk>/edit/", partners.partner_edit_page, name="partner-edit"),
+    path(
+        "calendar/<str:token>/partners/<int:partner_id>.ics",
+        calendar.partner_feed,
+        name="reminder-partner-feed",
+    ),
     path(
         "partners/<int:partner_pk>/constraints/new/",
         clearance.constraint_form_page,

@@ -356,6 +356,13 @@ LOGGING = {
 
 # --- Accord ----------------------------------------------------------------------------------
 ACCORD_API_MAX_PAGE_SIZE = 500
+# Where people reach Accord: absolute links in e-mails and calendar entries, and the calendar
+# entries' UID domain.
+ACCORD_BASE_URL = env_str("ACCORD_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+if not ACCORD_BASE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(
+        f"ACCORD_BASE_URL={ACCORD_BASE_URL!r} must start with http:// or https://."
+    )
 ACCORD_HEARTBEAT_STALE_AFTER_SECONDS = env_int("ACCORD_HEARTBEAT_STALE_AFTER_SECONDS", 180)
 ACCORD_DOCUMENT_MAX_BYTES = env_int("ACCORD_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
 ACCORD_EVIDENCE_MAX_BYTES = env_int("ACCORD_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024, minimum=1)

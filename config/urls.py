@@ -19,6 +19,8 @@ from agreements.api.partners import ActivityTypeViewSet, PartnerViewSet, UserVie
 from checklists.api import AssessmentViewSet, TemplateViewSet
 from config import views
 from config.api_auth import ObtainTokenView
+from config.reminders import urls as reminder_urls
+from config.reminders.api import ReminderRuleViewSet, ReminderViewSet
 
 router = DefaultRouter()
 router.include_format_suffixes = False
@@ -33,6 +35,8 @@ router.register("constraints", ConstraintViewSet, basename="constraint")
 router.register("engagements", EngagementViewSet, basename="engagement")
 router.register("checklist-templates", TemplateViewSet, basename="checklist-template")
 router.register("assessments", AssessmentViewSet, basename="assessment")
+router.register("reminder-rules", ReminderRuleViewSet, basename="reminder-rule")
+router.register("reminders", ReminderViewSet, basename="reminder")
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -43,6 +47,7 @@ urlpatterns = [
     path("api/v1/auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("api/v1/clearance-checks/", ClearanceCheckView.as_view(), name="api-clearance-check"),
     path("api/v1/coverage/", CoverageView.as_view(), name="api-coverage"),
+    *reminder_urls.api_urlpatterns,
     path("api/v1/", include((router.urls, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file, which the CSP allows.
@@ -55,6 +60,7 @@ urlpatterns = [
     ),
     path("", include("agreements.urls")),
     path("", include("checklists.urls")),
+    path("", include(reminder_urls.urlpatterns)),
 ]
 
 handler404 = "config.views.not_found"

@@ -28,6 +28,8 @@ from agreements.selectors import (
 )
 from config.forms import keep_typed
 from config.history import history_entries
+from config.reminders.feed import feed_path
+from config.reminders.services import reminder_settings_for
 from config.roles import Role, accord_user, has_role, is_administrator, reads_everything
 from config.sorting import sort_rows
 from config.views import list_page, role_required, run_service, without_blanks
@@ -88,11 +90,18 @@ def partner_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
         "agencies": partners_visible_to(request.user).filter(parent=partner).order_by("name"),
         "liaison_officers": partner.liaison_officers.order_by("last_name", "username"),
         "history": history_entries(partner),
+        "calendar_url": partner_feed_url(request, partner),
         "can_edit": can_edit_partner(request.user, partner),
         "can_record_agreement": can_edit_partner(request.user, partner)
         and (is_administrator(request.user) or has_role(request.user, Role.LIAISON_OFFICER)),
     }
     return render(request, "agreements/partner_detail.html", context)
+
+
+def partner_feed_url(request: HttpRequest, partner: Partner) -> str:
+    """The signed-in person's private calendar of this partner's dates."""
+    token = reminder_settings_for(accord_user(request)).feed_token
+    return request.build_absolute_uri(feed_path(token, partner_id=partner.pk))
 
 
 @role_required

@@ -23,6 +23,7 @@ from django.test.utils import (
 )
 
 from agreements import bench as agreements_bench
+from agreements import reminder_bench
 from checklists import bench as checklists_bench
 
 
@@ -33,8 +34,22 @@ class Command(BaseCommand):
         parser.add_argument("--tier", choices=sorted(agreements_bench.TIERS), default="S")
         parser.add_argument("--repeat", type=int, default=30, help="Timed runs per measurement.")
         parser.add_argument("--json", help="Write the results here (default bench-results/).")
+        parser.add_argument(
+            "--only",
+            choices=["reminders"],
+            help="Measure only this part (the data is generated in full all the same).",
+        )
 
-    def handle(self, *args: Any, tier: str, repeat: int, json: str | None, **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        tier: str,
+        repeat: int,
+        json: str | None,
+        only: str | None = None,
+        **options: Any,
+    ) -> None:
+        self.only = only
         database = settings.DATABASES["default"]
         database.setdefault("TEST", {})
         if database["ENGINE"].endswith("sqlite3"):
@@ -93,11 +108,18 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
         generated = (datetime.now(UTC) - started).total_seconds()
+        reminder_context = reminder_bench.prepare(context)
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
         measurements = [
-            *agreements_bench.measure_agreement_list(context, repeat=repeat),
-            *agreements_bench.measure_coverage(context, repeat=max(3, repeat // 5)),
-            *checklists_bench.measure(checklist_context, repeat=repeat),
+            *reminder_bench.measure(reminder_context, repeat=max(3, repeat // 6)),
         ]
+        if self.only is None:
+            measurements += [
+                *agreements_bench.measure_agreement_list(context, repeat=repeat),
+                *agreements_bench.measure_coverage(context, repeat=max(3, repeat // 5)),
+                *checklists_bench.measure(checklist_context, repeat=repeat),
+            ]
         return {
             "tier": tier,
             "vendor": connection.vendor,
@@ -108,7 +130,9 @@ class Command(BaseCommand):
             "size": agreements_bench.TIERS[tier],
             "measurements": [m.as_dict() for m in measurements],
             "plans": agreements_bench.explain_date_windows(),
-            "hostile_files": [
+            "hostile_files": []
+            if self.only
+            else [
                 r.as_dict()
                 for r in (
                     *agreements_bench.measure_hostile_files(),

@@ -1,0 +1,133 @@
+"""Each person's reminders as the inbox and the header show them: their own ledger rows, not
+cancelled, about records they may still read, with the kind's wording and link."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from config.reminders.models import Reminder
+from config.reminders.registry import Wording, get_kind, kinds
+from config.reminders.selectors import reminder_subjects
+from config.roles import AnyUser, reads_everything
+
+
+class InboxState(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    SNOOZED = "snoozed"
+
+    @property
+    def label(self) -> str:
+        return {"open": "Open", "acknowledged": "Acknowledged", "snoozed": "Snoozed"}[self.value]
+
+
+def _readable(user: AnyUser) -> Q:
+    """Rows of registered kinds about records the user may read: one subquery per kind, so
+    the whole list (and its count) stays one query."""
+    everything = reads_everything(user)
+    allowed = Q(pk__in=[])
+    for kind in kinds():
+        if everything:
+            allowed |= Q(kind=kind.code)
+        else:
+            assert isinstance(user, User)
+            allowed |= Q(kind=kind.code, subject_id__in=kind.visible_to(user).values("pk"))
+    return allowed
+
+
+def inbox_reminders(
+    user: AnyUser, *, today: date, state: InboxState | None = None
+) -> QuerySet[Reminder]:
+    """The user's reminders, soonest first; `state` narrows to open, acknowledged or snoozed."""
+    if not user.is_authenticated:
+        return Reminder.objects.none()
+    rows = Reminder.objects.filter(recipient_id=user.pk).exclude(status=Reminder.Status.CANCELLED)
+    rows = rows.filter(_readable(user))
+    if state is InboxState.ACKNOWLEDGED:
+        rows = rows.filter(acknowledged_at__isnull=False)
+    elif state is InboxState.SNOOZED:
+        rows = rows.filter(acknowledged_at__isnull=True, snoozed_until__gt=today)
+    elif state is InboxState.OPEN:
+        rows = rows.filter(acknowledged_at__isnull=True).filter(
+            Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=today)
+        )
+    return rows.order_by("due_on", "kind", "subject_id", "-lead_days", "pk")
+
+
+def open_reminder_count(user: AnyUser, *, today: date) -> int:
+    """For the header: one query."""
+    return inbox_reminders(user, today=today, state=InboxState.OPEN).count()
+
+
+def reminder_for_user(user: AnyUser, pk: Any, *, today: date) -> Reminder:
+    """One of the user's own reminders, or 404 (someone else's answers the same as none)."""
+    try:
+        number = int(str(pk))
+    except ValueError:
+        raise Http404("No such reminder.") from None
+    found = inbox_reminders(user, today=today).filter(pk=number).first()
+    if found is None:
+        raise Http404("No such reminder.")
+    return found
+
+
+@dataclass(frozen=True)
+class InboxEntry:
+    """A ledger row with what it is about, as the inbox shows it."""
+
+    reminder: Reminder
+    kind_label: str
+    wording: Wording
+    url: str
+    today: date
+
+    @property
+    def state(self) -> InboxState:
+        if self.reminder.acknowledged_at is not None:
+            return InboxState.ACKNOWLEDGED
+        snoozed = self.reminder.snoozed_until
+        if snoozed is not None and snoozed > self.today:
+            return InboxState.SNOOZED
+        return InboxState.OPEN
+
+    @property
+    def days_left(self) -> int:
+        return (self.reminder.due_on - self.today).days
+
+    @property
+    def days_overdue(self) -> int:
+        return -self.days_left
+
+    @property
+    def escalated_after(self) -> int:
+        """For an escalation: the days overdue it was sent after."""
+        return -self.reminder.lead_days
+
+
+def inbox_entries(reminders: list[Reminder], *, today: date) -> list[InboxEntry]:
+    """Wording and link for each row: one query per kind (plus the kind's prefetches). A row
+    whose record is gone is left out."""
+    subjects = reminder_subjects(reminders)
+    entries: list[InboxEntry] = []
+    for reminder in reminders:
+        kind = get_kind(reminder.kind)
+        subject = subjects.get((reminder.kind, reminder.subject_id))
+        if kind is None or subject is None:
+            continue
+        entries.append(
+            InboxEntry(
+                reminder=reminder,
+                kind_label=kind.label,
+                wording=kind.describe(subject, reminder.due_on),
+                url=kind.url(subject),
+                today=today,
+            )
+        )
+    return entries
