@@ -137,3 +137,7 @@ class _ServiceFormMixin(forms.ModelForm[Any]):
             target = name if name in self.fields else None
             for problem in problems:
                 self.add_error(target, problem if target else f"{name}: {problem}")
+
+
+# The reminder ledger's admin lives with the engine's code.
+from config.reminders import admin as reminders_admin  # noqa: E402, F401

@@ -16,7 +16,7 @@ import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from config.env import env_bool, env_int, env_list, env_optional, env_str
+from config.env import env_base_url, env_bool, env_int, env_list, env_optional, env_str
 
 # Lets the code write ModelForm[Partner], ModelAdmin[Partner] as the type checker reads them.
 django_stubs_ext.monkeypatch()
@@ -179,10 +179,11 @@ if DEVELOPMENT:
 
 # --- E-mail ----------------------------------------------------------------------------------
 # Django 6.1's MAILERS: the console by default; ACCORD_SMTP_HOST switches to SMTP.
+# The console backend prints decoded headers and the plain-text body (config/mail.py).
 _SMTP_HOST = env_optional("ACCORD_SMTP_HOST")
 if _SMTP_HOST is None:
     MAILERS: dict[str, dict[str, Any]] = {
-        "default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+        "default": {"BACKEND": "config.mail.ReadableConsoleBackend"}
     }
 else:
     MAILERS = {
@@ -200,6 +201,13 @@ else:
     }
 DEFAULT_FROM_EMAIL = env_str("ACCORD_FROM_EMAIL", "Accord <accord@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Reminders -------------------------------------------------------------------------------
+# Links in e-mails are absolute: the address people reach Accord at.
+ACCORD_BASE_URL = env_base_url("ACCORD_BASE_URL", "http://127.0.0.1:8000")
+# A delivery holds a ledger row this long; past it, the sweeper sends the row again (its
+# worker died). Above the SMTP timeout, so a slow send is never taken over.
+ACCORD_REMINDER_CLAIM_SECONDS = env_int("ACCORD_REMINDER_CLAIM_SECONDS", 600, minimum=1)
 
 # --- Security (production) -------------------------------------------------------------------
 if not DEVELOPMENT:
