@@ -66,7 +66,7 @@ def env_optional(name: str) -> str | None:
     return value if value else None
 
 
-def env_base_url(name: str, default: str) -> str:
+def env_base_url(name: str, default: str | None) -> str:
     """An absolute http(s) address without a trailing slash, e.g. for links in e-mails."""
     value = env_str(name, default).rstrip("/")
     parts = urlsplit(value)

@@ -7,6 +7,10 @@ plain-text body, and says which alternatives (the HTML body) the message also ca
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Tags, register
 from django.core.mail import EmailMessage
 from django.core.mail.backends.console import EmailBackend as DjangoConsoleBackend
 
@@ -26,3 +30,19 @@ class ReadableConsoleBackend(DjangoConsoleBackend):
                 f"\n[also sent as {alternative.mimetype}, {len(alternative.content)} characters]\n"
             )
         self.stream.write("-" * 79 + "\n")
+
+
+@register(Tags.mail, deploy=True)
+def check_not_the_console_in_production(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    """Django's deploy check knows its own console backend, not this one."""
+    backend = settings.MAILERS.get("default", {}).get("BACKEND")
+    if backend != f"{__name__}.ReadableConsoleBackend":
+        return []
+    return [
+        Error(
+            f"Your MAILERS setting uses a development-only email backend in the 'default'"
+            f" entry ({backend}).",
+            hint="Set ACCORD_SMTP_HOST: reminders and reports are printed, not sent.",
+            id="accord.E001",
+        )
+    ]

@@ -203,8 +203,9 @@ DEFAULT_FROM_EMAIL = env_str("ACCORD_FROM_EMAIL", "Accord <accord@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Reminders -------------------------------------------------------------------------------
-# Links in e-mails are absolute: the address people reach Accord at.
-ACCORD_BASE_URL = env_base_url("ACCORD_BASE_URL", "http://127.0.0.1:8000")
+# Links in e-mails are absolute: the address people reach Accord at. Required in production,
+# where a development default would send every reminder with a link nobody can open.
+ACCORD_BASE_URL = env_base_url("ACCORD_BASE_URL", "http://127.0.0.1:8000" if DEVELOPMENT else None)
 # A delivery holds a ledger row this long; past it, the sweeper sends the row again (its
 # worker died). Above the SMTP timeout, so a slow send is never taken over.
 ACCORD_REMINDER_CLAIM_SECONDS = env_int("ACCORD_REMINDER_CLAIM_SECONDS", 600, minimum=1)
