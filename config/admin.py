@@ -139,6 +139,6 @@ class _ServiceFormMixin(forms.ModelForm[Any]):
                 self.add_error(target, problem if target else f"{name}: {problem}")
 
 
-# The reminder engine's admin lives with it; importing it here registers it (the admin
-# autodiscovers `config.admin` only).
+# The reminder engine's admin (rules, ledger) lives with it; importing it here registers it
+# (the admin autodiscovers `config.admin` only).
 from config.reminders import admin as _reminder_admin  # noqa: E402, F401

@@ -12,6 +12,7 @@ class ConfigConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from config import mail  # noqa: F401  (registers its deploy check)
         from config.signin import connect_signals
 
         connect_signals()

@@ -36,4 +36,21 @@ app.conf.beat_schedule = {
         "task": "agreements.tasks.import_sweep",
         "schedule": crontab(minute="*/5"),
     },
+    # Reminders: the scan arms what is due and fans out the e-mails, several times a day so a
+    # date entered in the morning is reminded the same day; after the lifecycle step.
+    "reminder-scan": {
+        "task": "config.reminders.scan",
+        "schedule": crontab(hour="5,11,17", minute=0),
+    },
+    # Each digest reader's day in one e-mail, after the morning scan.
+    "reminder-digest": {
+        "task": "config.reminders.digest",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    # Pending reminders nobody holds (a message lost with Redis, a worker killed, a back-off
+    # over) are sent again; the ledger's claims keep it exactly-once.
+    "reminder-sweep": {
+        "task": "config.reminders.sweep",
+        "schedule": crontab(minute="*/5"),
+    },
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -63,3 +64,15 @@ def env_list(name: str, default: list[str]) -> list[str]:
 def env_optional(name: str) -> str | None:
     value = os.environ.get(name)
     return value if value else None
+
+
+def env_base_url(name: str, default: str | None) -> str:
+    """An absolute http(s) address without a trailing slash, e.g. for links in e-mails."""
+    value = env_str(name, default).rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query:
+        raise ImproperlyConfigured(
+            f"Environment variable {name}={value!r} is not an absolute http(s) address "
+            "such as https://accord.example.org."
+        )
+    return value

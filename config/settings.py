@@ -16,7 +16,7 @@ import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from config.env import env_bool, env_int, env_list, env_optional, env_str
+from config.env import env_base_url, env_bool, env_int, env_list, env_optional, env_str
 
 # Lets the code write ModelForm[Partner], ModelAdmin[Partner] as the type checker reads them.
 django_stubs_ext.monkeypatch()
@@ -179,10 +179,11 @@ if DEVELOPMENT:
 
 # --- E-mail ----------------------------------------------------------------------------------
 # Django 6.1's MAILERS: the console by default; ACCORD_SMTP_HOST switches to SMTP.
+# The console backend prints decoded headers and the plain-text body (config/mail.py).
 _SMTP_HOST = env_optional("ACCORD_SMTP_HOST")
 if _SMTP_HOST is None:
     MAILERS: dict[str, dict[str, Any]] = {
-        "default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+        "default": {"BACKEND": "config.mail.ReadableConsoleBackend"}
     }
 else:
     MAILERS = {
@@ -200,6 +201,14 @@ else:
     }
 DEFAULT_FROM_EMAIL = env_str("ACCORD_FROM_EMAIL", "Accord <accord@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Reminders -------------------------------------------------------------------------------
+# Links in e-mails are absolute: the address people reach Accord at. Required in production,
+# where a development default would send every reminder with a link nobody can open.
+ACCORD_BASE_URL = env_base_url("ACCORD_BASE_URL", "http://127.0.0.1:8000" if DEVELOPMENT else None)
+# A delivery holds a ledger row this long; past it, the sweeper sends the row again (its
+# worker died). Above the SMTP timeout, so a slow send is never taken over.
+ACCORD_REMINDER_CLAIM_SECONDS = env_int("ACCORD_REMINDER_CLAIM_SECONDS", 600, minimum=1)
 
 # --- Security (production) -------------------------------------------------------------------
 if not DEVELOPMENT:
@@ -356,13 +365,6 @@ LOGGING = {
 
 # --- Accord ----------------------------------------------------------------------------------
 ACCORD_API_MAX_PAGE_SIZE = 500
-# Where people reach Accord: absolute links in e-mails and calendar entries, and the calendar
-# entries' UID domain.
-ACCORD_BASE_URL = env_str("ACCORD_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
-if not ACCORD_BASE_URL.startswith(("http://", "https://")):
-    raise ImproperlyConfigured(
-        f"ACCORD_BASE_URL={ACCORD_BASE_URL!r} must start with http:// or https://."
-    )
 ACCORD_HEARTBEAT_STALE_AFTER_SECONDS = env_int("ACCORD_HEARTBEAT_STALE_AFTER_SECONDS", 180)
 ACCORD_DOCUMENT_MAX_BYTES = env_int("ACCORD_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
 ACCORD_EVIDENCE_MAX_BYTES = env_int("ACCORD_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024, minimum=1)

@@ -8,6 +8,10 @@ from django.utils import timezone
 
 from config.models import WorkerHeartbeat
 
+# The reminder engine's tasks live with its code; importing them here lets autodiscovery
+# (which reads config.tasks) register them.
+from config.reminders import tasks as reminder_tasks  # noqa: F401
+
 
 @shared_task(name="config.tasks.record_heartbeat")
 def record_heartbeat(as_of: str | None = None) -> str:

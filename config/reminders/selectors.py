@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 
 from config.reminders.models import Reminder
 from config.reminders.registry import DeadlineKind, Wording, get_kind, kinds
+from config.roles import AnyUser, is_administrator
 
 
 @dataclass(frozen=True)
@@ -109,3 +110,8 @@ def reminder_subjects(reminders: list[Reminder]) -> dict[tuple[str, int], Any]:
         for subject in rows:
             found[(code, subject.pk)] = subject
     return found
+
+
+def can_retry_reminders(user: AnyUser) -> bool:
+    """Sending a failed reminder again is the administrators' call (they see why it failed)."""
+    return is_administrator(user)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_base_url, env_bool, env_int, env_list, env_str
 
 
 def test_env_bool_reads_the_usual_spellings(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -47,3 +47,19 @@ def test_env_int_refuses_values_above_the_maximum(monkeypatch: pytest.MonkeyPatc
         env_int("ACCORD_N", 1, minimum=1, maximum=100)
     monkeypatch.setenv("ACCORD_N", "100")
     assert env_int("ACCORD_N", 1, minimum=1, maximum=100) == 100
+
+
+def test_env_base_url_takes_an_absolute_address_and_refuses_anything_else(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ACCORD_URL", "https://accord.example.org/")
+    assert env_base_url("ACCORD_URL", None) == "https://accord.example.org"
+    for wrong in (
+        "accord.example.org",
+        "ftp://accord.example.org",
+        "https://",
+        "https://a.org/?x=1",
+    ):
+        monkeypatch.setenv("ACCORD_URL", wrong)
+        with pytest.raises(ImproperlyConfigured, match=r"ACCORD_URL=.* is not an absolute"):
+            env_base_url("ACCORD_URL", None)

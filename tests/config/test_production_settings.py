@@ -13,6 +13,7 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://accord:secret@db.example.org:5432/accord",
     "CELERY_BROKER_URL": "redis://redis.example.org:6379/0",
     "ACCORD_SMTP_HOST": "smtp.example.org",
+    "ACCORD_BASE_URL": "https://accord.example.org",
 }
 
 
@@ -20,7 +21,7 @@ def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     clean = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "DATABASE_", "ACCORD_SMTP"))
+        if not k.startswith(("DJANGO_", "DATABASE_", "ACCORD_SMTP", "ACCORD_BASE_URL"))
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -56,3 +57,13 @@ def test_a_misspelt_boolean_stops_start_up_with_its_name() -> None:
     result = manage("check", env={**PRODUCTION, "DJANGO_DEBUG": "fasle"})
     assert result.returncode != 0
     assert "DJANGO_DEBUG='fasle' is not a boolean" in result.stderr
+
+
+def test_production_refuses_to_start_without_the_address_links_in_e_mails_point_to() -> None:
+    for value, message in [
+        ("", "ACCORD_BASE_URL is required"),
+        ("accord.example.org", "ACCORD_BASE_URL='accord.example.org' is not an absolute"),
+    ]:
+        result = manage("check", env={**PRODUCTION, "ACCORD_BASE_URL": value})
+        assert result.returncode != 0
+        assert message in result.stderr, result.stderr[-500:]
