@@ -9,6 +9,7 @@ import schemathesis
 from django.core import signals
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
 from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import (
@@ -83,6 +84,11 @@ def test_the_api_keeps_to_its_schema_and_never_fails_with_a_server_error(
 
         try:
             exercise()
+        except Unsatisfiable:
+            # An operation with no parameter and no body (GET …/me/) has nothing to make
+            # invalid; its positive run covers it.
+            if mode is not GenerationMode.NEGATIVE:
+                failures.append(f"{operation.method.upper()} {operation.path}: no case generated")
         except Exception as failure:  # noqa: BLE001 - collected and reported below
             failures.append(f"{operation.method.upper()} {operation.path}: {failure}")
     assert not failures, "\n\n".join(failures)
