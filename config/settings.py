@@ -394,3 +394,5 @@ ACCORD_LEVEL_THRESHOLDS = {
     1: env_int("ACCORD_LEVEL_1_FROM", 30, minimum=0),
 }
 ACCORD_LEVEL_CAP_WITH_UNMET_HIGH = env_int("ACCORD_LEVEL_CAP_WITH_UNMET_HIGH", 1, minimum=0)
+# The marking line on the gap report PDF's cover and on every page's header and footer.
+ACCORD_REPORT_MARKING = env_str("ACCORD_REPORT_MARKING", "UNCLASSIFIED — FOR OFFICIAL USE")
