@@ -385,6 +385,22 @@ if ACCORD_IMPORT_STALE_AFTER_SECONDS <= ACCORD_IMPORT_TIME_LIMIT:
         "ACCORD_IMPORT_STALE_AFTER_SECONDS must be above ACCORD_IMPORT_TIME_LIMIT, or a live "
         "import could be called stale."
     )
+# A gap report is generated under its own time limits; a running edition whose heartbeat is
+# older than ACCORD_GAP_REPORT_STALE_AFTER_SECONDS crashed and is marked failed by the sweep.
+ACCORD_GAP_REPORT_SOFT_TIME_LIMIT = env_int("ACCORD_GAP_REPORT_SOFT_TIME_LIMIT", 900, minimum=1)
+ACCORD_GAP_REPORT_TIME_LIMIT = env_int("ACCORD_GAP_REPORT_TIME_LIMIT", 960, minimum=1)
+ACCORD_GAP_REPORT_STALE_AFTER_SECONDS = env_int(
+    "ACCORD_GAP_REPORT_STALE_AFTER_SECONDS", 1020, minimum=1
+)
+if not (
+    ACCORD_GAP_REPORT_SOFT_TIME_LIMIT
+    < ACCORD_GAP_REPORT_TIME_LIMIT
+    < ACCORD_GAP_REPORT_STALE_AFTER_SECONDS
+):
+    raise ImproperlyConfigured(
+        "Gap reports need ACCORD_GAP_REPORT_SOFT_TIME_LIMIT < ACCORD_GAP_REPORT_TIME_LIMIT < "
+        "ACCORD_GAP_REPORT_STALE_AFTER_SECONDS."
+    )
 # Interoperability level thresholds (overall weighted score, %): 3 interoperable, 2 compatible,
 # 1 deconflicted, else 0. An unmet high-criticality item caps the level at
 # ACCORD_LEVEL_CAP_WITH_UNMET_HIGH.
