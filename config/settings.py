@@ -351,6 +351,8 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # 4xx answers: one WARNING line each (Django adds a traceback for a 403 it raised).
         "django.request": {"filters": ["refusals_on_one_line"]},
+        # WeasyPrint logs each rendering step at INFO; its warnings (a refused URL) stay.
+        "weasyprint": {"level": "WARNING"},
     },
 }
 

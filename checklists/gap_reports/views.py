@@ -16,7 +16,13 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseBase,
+)
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -25,7 +31,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from checklists.gap_reports import tables
-from checklists.gap_reports.briefing import pdf_bytes
 from checklists.gap_reports.forms import GapReportForm
 from checklists.gap_reports.models import GapReport, GapReportRow
 from checklists.gap_reports.selectors import (
@@ -41,6 +46,7 @@ from checklists.gap_reports.selectors import (
     gap_reports_visible_to,
 )
 from checklists.models import Area
+from checklists.services.gap_reports import gap_report_request, gap_report_retry
 from config.charts import heat_map_svg, trend_svg
 from config.exports import Sheet, csv_response, safe_filename, xlsx_response
 from config.roles import AnyUser, accord_user
@@ -94,8 +100,6 @@ def gap_report_create_page(request: HttpRequest) -> HttpResponse:
         initial = {"scope": GapReport.Scope.PARTNER, "partner": request.GET["partner"]}
     form = GapReportForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
-        from checklists.services.gap_reports import gap_report_request  # TODO(g2) top-level
-
         data = form.cleaned_data
         report = run_service(
             request,
@@ -230,9 +234,8 @@ def gap_report_status(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def gap_report_retry_page(request: HttpRequest, pk: int) -> HttpResponse:
     report = gap_report_for_user(request.user, pk)
-    from checklists.services.gap_reports import gap_report_retry  # TODO(g2) top-level
-
-    form = forms.Form()
+    form = forms.Form(data={})
+    form.is_valid()  # an empty form, bound so the refusal can be added to it
     retried = run_service(
         request, form, lambda: gap_report_retry(report=report, by=accord_user(request))
     )
@@ -313,6 +316,9 @@ def _filename(report: GapReport, extension: str, part: str = "") -> str:
 def briefing_pdf(report: GapReport, user: AnyUser) -> bytes:
     """The briefing PDF as this reader may see it (an LO's holds only their partners' rows);
     rendered on request: a done edition never changes, but its PDF depends on the reader."""
+    # WeasyPrint loads its stylesheets and fonts on import: only the PDF door pays for that.
+    from checklists.gap_reports.briefing import pdf_bytes
+
     html = render_to_string(
         "checklists/gap_reports/briefing.html", edition_context(report, user, pdf=True)
     )
@@ -358,7 +364,7 @@ def gap_report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required
-def gap_report_csv(request: HttpRequest, pk: int) -> HttpResponse:
+def gap_report_csv(request: HttpRequest, pk: int) -> HttpResponseBase:
     report = _done_edition(request, pk)
     section = request.GET.get("section", "")
     allowed = [*GAP_SECTIONS, Section.CHANGES]
