@@ -278,12 +278,12 @@ def test_a_crash_mid_generation_leaves_no_visible_rows_and_the_sweep_fails_it(
     portfolio, personas
 ) -> None:
     report = gap_report_request(by=personas.manager, scope="portfolio", as_of=TODAY)
-    with mock.patch(
+    dies_while_writing = mock.patch(
         "checklists.services.gap_reports.GapReportRow.objects.bulk_create",
         side_effect=KeyboardInterrupt,  # the worker dies while writing
-    ):
-        with pytest.raises(KeyboardInterrupt):
-            gap_report_generate(report=report)
+    )
+    with dies_while_writing, pytest.raises(KeyboardInterrupt):
+        gap_report_generate(report=report)
     report.refresh_from_db()
     assert report.status == GapReport.Status.RUNNING
     assert not GapReportRow.objects.exists()
