@@ -17,6 +17,7 @@ from agreements.api.mandates import (
 )
 from agreements.api.partners import ActivityTypeViewSet, PartnerViewSet, UserViewSet
 from checklists.api import AssessmentViewSet, TemplateViewSet
+from checklists.gap_reports.api import GapReportViewSet
 from config import views
 from config.api_auth import ObtainTokenView
 
@@ -33,6 +34,7 @@ router.register("constraints", ConstraintViewSet, basename="constraint")
 router.register("engagements", EngagementViewSet, basename="engagement")
 router.register("checklist-templates", TemplateViewSet, basename="checklist-template")
 router.register("assessments", AssessmentViewSet, basename="assessment")
+router.register("gap-reports", GapReportViewSet, basename="gap-report")
 
 urlpatterns = [
     path("", views.home, name="home"),
