@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import django_filters
 from django.contrib.auth import get_user_model
@@ -19,8 +20,10 @@ from agreements.models import (
     SovereigntyConstraint,
 )
 from agreements.selectors.agreements import in_force_on, parties_in_force
+from agreements.selectors.clearance import VERDICT_LABELS, Verdict
+from agreements.selectors.partners import partners_visible_to
 from config.filters import BoundedDateFilter, IdFilter, StrictBooleanFilter, StrictFilterSet
-from config.roles import Role
+from config.roles import AnyUser, Role
 
 
 class PartnerFilter(StrictFilterSet):
@@ -216,3 +219,60 @@ class EngagementFilter(StrictFilterSet):
     class Meta:
         model = Engagement
         fields = ["partner", "activity"]
+
+
+class CoverageFilter(StrictFilterSet):
+    """The coverage page's and API's filters. The partners are the user's own (an unknown
+    partner and one outside the portfolio get the same answer); activity and verdict narrow
+    the matrix in `coverage_matrix`, not this queryset."""
+
+    on = BoundedDateFilter(method="in_matrix", label="On", help_text="The day to judge.")
+    partner = IdFilter(method="in_matrix", label="Partner", help_text="One partner, by id.")
+    region = django_filters.MultipleChoiceFilter(
+        choices=Partner.Region.choices, method="in_matrix", label="Region"
+    )
+    activity = django_filters.ModelChoiceFilter(
+        queryset=ActivityType.objects.all(),
+        to_field_name="code",
+        method="in_matrix",
+        label="Activity",
+        help_text="Activity type code, e.g. maritime-interdiction.",
+    )
+    verdict = django_filters.ChoiceFilter(
+        choices=[(v.value, label) for v, label in VERDICT_LABELS.items()],
+        method="in_matrix",
+        label="Verdict",
+    )
+
+    class Meta:
+        model = Partner
+        fields = ["on", "partner", "region", "activity", "verdict"]
+
+    def __init__(self, data: Any = None, *, user: AnyUser, **kwargs: Any) -> None:
+        super().__init__(data, queryset=Partner.objects.none(), **kwargs)
+        self.user = user
+        self.chosen_partner: Partner | None = None
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        partner_id = self.form.cleaned_data.get("partner") if valid else None
+        if partner_id is not None:
+            self.chosen_partner = partners_visible_to(self.user).filter(pk=partner_id).first()
+            if self.chosen_partner is None:
+                self.form.add_error("partner", "No partner with this id among those you can see.")
+                valid = False
+        return valid
+
+    def in_matrix(self, queryset: QuerySet[Partner], name: str, value: object) -> QuerySet[Partner]:
+        return queryset
+
+    def matrix_arguments(self, *, today: date) -> dict[str, Any]:
+        """What `coverage_matrix` takes, from a valid filter."""
+        values = self.form.cleaned_data
+        return {
+            "on": values.get("on") or today,
+            "partner": self.chosen_partner,
+            "regions": values.get("region") or (),
+            "activity_type": values.get("activity"),
+            "verdict": Verdict(values["verdict"]) if values.get("verdict") else None,
+        }

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, re_path
 
 from agreements.views import agreements, clearance, engagements, imports, legal, partners
 
@@ -31,7 +31,17 @@ urlpatterns = [
     ),
     path("clearance/", clearance.clearance_page, name="clearance"),
     path("coverage/", clearance.coverage_page, name="coverage"),
+    re_path(
+        r"^coverage/export\.(?P<fmt>csv|xlsx)$",
+        clearance.coverage_export_page,
+        name="coverage-export",
+    ),
     path("agreements/", agreements.agreement_list_page, name="agreement-list"),
+    re_path(
+        r"^agreements/export\.(?P<fmt>csv|xlsx)$",
+        agreements.agreement_export_page,
+        name="agreement-export",
+    ),
     path("agreements/new/", agreements.agreement_create_page, name="agreement-create"),
     path("agreements/import/", imports.import_start_page, name="agreement-import-start"),
     path("agreements/imports/<int:pk>/", imports.import_job_page, name="agreement-import"),

@@ -20,11 +20,12 @@ from agreements.api.fields import (
     VisibleAgreementField,
     VisiblePartnerField,
 )
-from agreements.filters import ConstraintFilter, EngagementFilter, MandateFilter
+from agreements.filters import ConstraintFilter, CoverageFilter, EngagementFilter, MandateFilter
 from agreements.models import (
     Engagement,
     LegalMandate,
     LegalReview,
+    Partner,
     SovereigntyConstraint,
 )
 from agreements.models.mandates import MANDATE_EDIT_FIELDS
@@ -38,9 +39,9 @@ from agreements.selectors import (
     mandate_for_user,
     mandates_visible_to,
 )
-from agreements.selectors.clearance import Clearance
+from agreements.selectors.clearance import Clearance, Verdict
 from config.api import AccordModelSerializer, RecordViewSet, crud_schema
-from config.bounds import DATE_VALIDATORS, parse_day
+from config.bounds import DATE_VALIDATORS
 from config.roles import accord_user
 
 # --- mandates --------------------------------------------------------------------------------
@@ -431,13 +432,27 @@ class CoverageView(APIView):
     type in use, on one day."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("on", date, description="The day to judge (default: today).")],
+        parameters=[
+            OpenApiParameter("on", date, description="The day to judge (default: today)."),
+            OpenApiParameter("partner", int, description="One partner, by id."),
+            OpenApiParameter(
+                "region", str, many=True, enum=Partner.Region.values, description="Regions."
+            ),
+            OpenApiParameter("activity", str, description="Activity type code."),
+            OpenApiParameter(
+                "verdict", str, enum=[v.value for v in Verdict], description="Only these cells."
+            ),
+        ],
         responses={200: CoverageSerializer},
     )
     def get(self, request: Request) -> Response:
-        raw = request.query_params.get("on")
-        on = timezone.localdate() if raw is None else parse_day(raw, field="on")
-        coverage = coverage_matrix(user=request.user, on=on, today=timezone.localdate())
+        coverage_filter = CoverageFilter(request.query_params, user=request.user)
+        if not coverage_filter.is_valid():
+            raise serializers.ValidationError(coverage_filter.errors)
+        today = timezone.localdate()
+        coverage = coverage_matrix(
+            user=request.user, today=today, **coverage_filter.matrix_arguments(today=today)
+        )
         names = {p.pk: p.name for p in coverage.partners}
         codes = {a.pk: a.code for a in coverage.activity_types}
         cells = [
@@ -454,6 +469,6 @@ class CoverageView(APIView):
                     if f.effect in {"blocks", "missing", "condition"}
                 ],
             }
-            for cell in coverage.cells.values()
+            for cell in coverage.listed()
         ]
-        return Response({"on": on, "totals": coverage.totals(), "cells": cells})
+        return Response({"on": coverage.on, "totals": coverage.totals(), "cells": cells})

@@ -8,7 +8,7 @@ with the same function, so the page, the API and the coverage matrix cannot disa
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -457,15 +457,23 @@ class Coverage:
     partners: list[Partner]
     activity_types: list[ActivityType]
     cells: dict[tuple[int, int], CoverageCell]
+    verdict: Verdict | None = None  # only cells with this verdict are listed
 
     def row(self, partner: Partner) -> list[CoverageCell]:
         return [self.cells[(partner.pk, a.pk)] for a in self.activity_types]
 
     def totals(self) -> dict[str, int]:
         counts = {v.value: 0 for v in Verdict}
-        for cell in self.cells.values():
+        for cell in self.listed():
             counts[cell.verdict.value] += 1
         return counts
+
+    def listed(self) -> Iterator[CoverageCell]:
+        """The cells a filtered view lists (the API, the exports), partner by partner."""
+        for partner in self.partners:
+            for cell in self.row(partner):
+                if self.verdict is None or cell.verdict == self.verdict:
+                    yield cell
 
 
 def _explain(
@@ -496,17 +504,35 @@ def activity_types_in_use() -> list[ActivityType]:
     return list(ActivityType.objects.filter(pk__in=used).order_by("name"))
 
 
-def coverage_matrix(*, user: AnyUser, on: date, today: date | None = None) -> Coverage:
+def coverage_matrix(
+    *,
+    user: AnyUser,
+    on: date,
+    today: date | None = None,
+    partner: Partner | None = None,
+    regions: Sequence[str] = (),
+    activity_type: ActivityType | None = None,
+    verdict: Verdict | None = None,
+) -> Coverage:
+    """Coverage of the partners the user may read, narrowed by the filters given: one
+    partner, some regions, one activity type; with a verdict, only the partners with at least
+    one such cell, and `Coverage.listed()` gives only those cells."""
+    wanted = verdict  # the loop below judges each cell into `verdict`
     scope = partners_visible_to(user).exclude(status=Partner.Status.INACTIVE)
+    narrowed = partner is not None or bool(regions)
+    if partner is not None:
+        scope = scope.filter(pk=partner.pk)
+    if regions:
+        scope = scope.filter(region__in=regions)
     partners = list(scope.order_by("name"))
-    types = activity_types_in_use()
+    types = [activity_type] if activity_type is not None else activity_types_in_use()
     facts = _gather(
         partner_ids=[p.pk for p in partners],
         activity_ids=[a.pk for a in types],
         starts_on=on,
         ends_on=on,
-        # A portfolio is filtered in SQL; the whole register is read whole.
-        partner_scope=None if reads_everything(user) else scope,
+        # A portfolio or a filter is applied in SQL; the whole register is read whole.
+        partner_scope=None if reads_everything(user) and not narrowed else scope,
     )
     cells: dict[tuple[int, int], CoverageCell] = {}
     for partner in partners:
@@ -534,7 +560,11 @@ def coverage_matrix(*, user: AnyUser, on: date, today: date | None = None) -> Co
             cells[key] = CoverageCell(
                 partner.pk, activity.pk, verdict, len(agreements), len(mandates), explain
             )
-    return Coverage(on, partners, types, cells)
+    if wanted is not None:
+        partners = [
+            p for p in partners if any(cells[(p.pk, a.pk)].verdict == wanted for a in types)
+        ]
+    return Coverage(on, partners, types, cells, wanted)
 
 
 def engagement_clearances(

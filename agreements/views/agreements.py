@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from agreements import services
+from agreements.exports import AGREEMENT_EXPORT, agreement_rows
 from agreements.filters import AgreementFilter
 from agreements.forms import (
     AgreementForm,
@@ -37,10 +39,11 @@ from agreements.selectors.agreements import (
 )
 from agreements.services.agreements import FINAL_STATUSES
 from agreements.views.confirm import confirmed_removal
+from config.exports import Sheet, csv_response, dated_filename, xlsx_response
 from config.forms import keep_typed
 from config.history import history_entries
 from config.roles import AnyUser, Role, accord_user, has_role, is_administrator
-from config.sorting import sort_rows
+from config.sorting import Sorting, sort_rows
 from config.uploads import serve_file
 from config.views import (
     is_htmx,
@@ -60,13 +63,34 @@ AGREEMENT_COLUMNS = {
 }
 
 
-@role_required
-def agreement_list_page(request: HttpRequest) -> HttpResponse:
+def _filtered_agreements(
+    request: HttpRequest,
+) -> tuple[AgreementFilter, QuerySet[Agreement], Sorting]:
+    """The agreements the list shows for these filters and this order (all pages)."""
     agreement_filter = AgreementFilter(
         without_blanks(request.GET), queryset=agreement_list(request.user)
     )
     rows = agreement_filter.qs if agreement_filter.is_valid() else Agreement.objects.none()
     rows, sorting = sort_rows(request, rows, columns=AGREEMENT_COLUMNS, default="reference")
+    return agreement_filter, rows, sorting
+
+
+@role_required
+def agreement_export_page(request: HttpRequest, fmt: str) -> HttpResponseBase:
+    """Every agreement the list shows with these filters, in its order, as a file."""
+    agreement_filter, rows, _ = _filtered_agreements(request)
+    if agreement_filter.errors:
+        return render(request, "_filter_errors_page.html", {"filter": agreement_filter}, status=400)
+    filename = dated_filename("agreements", fmt)
+    if fmt == "xlsx":
+        sheet = Sheet("Agreements", AGREEMENT_EXPORT, agreement_rows(rows))
+        return xlsx_response(filename=filename, sheets=[sheet])
+    return csv_response(filename=filename, columns=AGREEMENT_EXPORT, rows=agreement_rows(rows))
+
+
+@role_required
+def agreement_list_page(request: HttpRequest) -> HttpResponse:
+    agreement_filter, rows, sorting = _filtered_agreements(request)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

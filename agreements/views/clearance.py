@@ -6,30 +6,34 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from agreements import services
+from agreements.exports import coverage_export
+from agreements.filters import CoverageFilter
 from agreements.forms import ClearanceForm, ConstraintForm, EngagementForm
-from agreements.models import Engagement, SovereigntyConstraint
+from agreements.models import Engagement, Partner, SovereigntyConstraint
 from agreements.selectors import (
+    activity_types,
     clearance_check,
     constraint_for_user,
     coverage_matrix,
     engagement_for_user,
     partner_for_user,
+    partners_visible_to,
 )
-from agreements.selectors.clearance import VERDICT_LABELS
+from agreements.selectors.clearance import VERDICT_LABELS, Coverage
 from agreements.selectors.mandates import can_remove_partner_record
 from agreements.views.confirm import confirmed_removal
-from config.bounds import parse_day
+from config.exports import Sheet, csv_response, dated_filename, xlsx_response
 from config.forms import keep_typed
 from config.history import history_entries
-from config.views import role_required, run_service
+from config.views import role_required, run_service, without_blanks
 
 
 def _partner_record_page(
@@ -222,26 +226,58 @@ def clearance_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-@role_required
-def coverage_page(request: HttpRequest) -> HttpResponse:
-    on = timezone.localdate()
-    error = None
-    if request.GET.get("on"):
-        try:
-            on = parse_day(request.GET["on"], field="on")
-        except ValidationError as problem:
-            error = " ".join(problem.messages)
-    coverage = coverage_matrix(user=request.user, on=on, today=timezone.localdate())
-    rows = [(partner, coverage.row(partner)) for partner in coverage.partners]
+def _coverage(request: HttpRequest) -> tuple[CoverageFilter, Coverage | None]:
+    """The coverage the filters ask for, or None (and the filter's errors) for bad ones."""
+    coverage_filter = CoverageFilter(without_blanks(request.GET), user=request.user)
+    if not coverage_filter.is_valid():
+        return coverage_filter, None
+    today = timezone.localdate()
+    arguments = coverage_filter.matrix_arguments(today=today)
+    return coverage_filter, coverage_matrix(user=request.user, today=today, **arguments)
+
+
+def _coverage_page(
+    request: HttpRequest, coverage_filter: CoverageFilter, coverage: Coverage | None, status: int
+) -> HttpResponse:
+    query = without_blanks(request.GET)
     return render(
         request,
         "agreements/coverage.html",
         {
+            "filter": coverage_filter,
             "coverage": coverage,
-            "rows": rows,
-            "on": on,
-            "error": error,
+            "rows": [(p, coverage.row(p)) for p in coverage.partners] if coverage else [],
+            "on": coverage.on if coverage else timezone.localdate(),
             "labels": VERDICT_LABELS,
-            "totals": coverage.totals(),
+            "totals": coverage.totals() if coverage else {},
+            "query": query.urlencode(),
+            "partners": partners_visible_to(request.user)
+            .exclude(status=Partner.Status.INACTIVE)
+            .order_by("name")
+            .only("pk", "name"),
+            "regions": Partner.Region.choices,
+            "activity_types": activity_types(include_inactive=True).order_by("name"),
         },
+        status=status,
     )
+
+
+@role_required
+def coverage_page(request: HttpRequest) -> HttpResponse:
+    coverage_filter, coverage = _coverage(request)
+    return _coverage_page(request, coverage_filter, coverage, status=200)
+
+
+@role_required
+def coverage_export_page(request: HttpRequest, fmt: str) -> HttpResponseBase:
+    """What the coverage page shows with these filters, one row per partner × activity."""
+    coverage_filter, coverage = _coverage(request)
+    if coverage is None:
+        return _coverage_page(request, coverage_filter, None, status=400)
+    columns = coverage_export(coverage)
+    filename = dated_filename("coverage", fmt, on=coverage.on)
+    if fmt == "xlsx":
+        return xlsx_response(
+            filename=filename, sheets=[Sheet("Coverage", columns, coverage.listed())]
+        )
+    return csv_response(filename=filename, columns=columns, rows=coverage.listed())
