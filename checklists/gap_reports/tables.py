@@ -41,6 +41,28 @@ LEVEL_LABELS = {
 }
 
 
+CHANGE_PHRASES = {
+    "new": ("new gap", "new gaps"),
+    "closed": ("closed gap", "closed gaps"),
+    "slipped": ("slipped date", "slipped dates"),
+    "level": ("level change", "level changes"),
+}
+
+
+def change_words(kind: str, count: int) -> str:
+    """ "new gaps" after 7, "closed gap" after 1: how the summary says what changed."""
+    one, many = CHANGE_PHRASES.get(kind, (kind, kind))
+    return one if count == 1 else many
+
+
+def generated_by(report: GapReport) -> str:
+    if report.generated_by is not None:
+        return report.generated_by.get_full_name() or report.generated_by.get_username()
+    if report.trigger == GapReport.Trigger.SCHEDULED:
+        return "the weekly schedule"
+    return "the system (manage.py generate_gap_report)"
+
+
 def kind_label(kind: str) -> str:
     return KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
 
@@ -247,12 +269,6 @@ def summary_lines(report: GapReport, summary: Summary, *, marking: str) -> list[
         for n, row in enumerate(summary.top, start=1)
     ]
     return lines
-
-
-def generated_by(report: GapReport) -> str:
-    if report.generated_by is None:
-        return "the weekly schedule"
-    return report.generated_by.get_full_name() or report.generated_by.get_username()
 
 
 SUMMARY_COLUMNS = [Column("", lambda line: line[0]), Column("", lambda line: line[1])]

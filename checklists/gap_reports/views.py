@@ -152,11 +152,13 @@ def _heat_map(report: GapReport, user: AnyUser, *, links: bool) -> dict[str, Any
 def _trend(report: GapReport, user: AnyUser) -> dict[str, Any]:
     points = gap_report_trend(report, user)
     dates = [p.as_of for p in points]
+    # Editions with no scored partner have no average: left out rather than drawn as a hole.
+    scored = [p for p in points if p.average_score is not None] or points
     return {
         "points": points,
         "score_svg": trend_svg(
-            dates=dates,
-            series={"Average score": [p.average_score for p in points]},
+            dates=[p.as_of for p in scored],
+            series={"Average score": [p.average_score for p in scored]},
             title="Average interoperability score",
             y_label="%",
         ),
@@ -175,15 +177,23 @@ def _sections(
     sections = []
     for section in GAP_SECTIONS:
         rows = gap_report_rows(report, user, section=section).filter(is_gap=True)
-        shown = list(rows[:limit])
-        sections.append(
-            {
-                "code": str(section),
-                "label": tables.section_label(section),
-                "count": counts.get(str(section), 0),
-                "table": tables.table(tables.DETAIL_COLUMNS[section], shown),
-            }
-        )
+        entry: dict[str, Any] = {
+            "code": str(section),
+            "label": tables.section_label(section),
+            "count": counts.get(str(section), 0),
+        }
+        if section == Section.INTEROPERABILITY:
+            # Partners with no approved assessment are one line of names, not a table row
+            # each: in a large portfolio they would bury the open items.
+            unassessed = rows.filter(kind="not_assessed")
+            entry["unassessed"] = [r.data.get("partner_name", "") for r in unassessed[:limit]]
+            entry["unassessed_count"] = unassessed.count()
+            rows = rows.filter(kind="item")
+            entry["items_count"] = entry["count"] - entry["unassessed_count"]
+        entry["table"] = tables.table(tables.DETAIL_COLUMNS[section], list(rows[:limit]))
+        entry["shown"] = len(entry["table"]["rows"])
+        entry["more"] = entry["count"] > entry["shown"] + len(entry.get("unassessed", []))
+        sections.append(entry)
     return sections
 
 
@@ -199,7 +209,7 @@ def edition_context(report: GapReport, user: AnyUser, *, pdf: bool = False) -> d
         "top": [(row, tables.kind_label(row.kind), tables.gap_title(row)) for row in summary.top],
         "changes": tables.table(tables.COLUMNS[Section.CHANGES], changes),
         "changes_total": sum(summary.changes.values()),
-        "change_counts": [(tables.kind_label(k), n) for k, n in summary.changes.items()],
+        "change_counts": [(n, tables.change_words(k, n)) for k, n in summary.changes.items()],
         "counts": [(tables.section_label(s), n) for s, n in summary.counts.items()],
         "heat_map": _heat_map(report, user, links=not pdf),
         "trend": _trend(report, user),
@@ -214,6 +224,7 @@ def gap_report_page(request: HttpRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {
         "report": report,
         "can_retry": can_retry_gap_report(request.user, report),
+        "generated_by": tables.generated_by(report),
     }
     if report.status == GapReport.Status.DONE:
         context.update(edition_context(report, request.user))

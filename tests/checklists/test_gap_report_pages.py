@@ -261,7 +261,7 @@ def test_the_edition_page_shows_summary_heat_map_changes_trend_and_sections(
 ) -> None:
     _, report = editions
     client = _client(personas.manager)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         page = client.get(reverse("gap-report", args=[report.pk]))
     text = page.content.decode()
     assert "Executive summary" in text
@@ -569,3 +569,14 @@ def test_a_generated_edition_renders_as_page_pdf_and_xlsx(personas, tmp_path) ->
     assert "Colombia" in _pdf_text(pdf.content, tmp_path)
     book = _workbook(client.get(reverse("gap-report-xlsx", args=[report.pk])).content)
     assert book.sheetnames[0] == "Summary"
+
+
+def test_charts_stay_plain_inline_svg_on_pages_after_a_pdf_was_rendered(personas, editions) -> None:
+    """WeasyPrint re-registers XML namespaces on import; the page's charts must still be
+    `<svg>` (a browser draws no `<ns0:svg>` inline)."""
+    _, report = editions
+    client = _client(personas.manager)
+    assert client.get(reverse("gap-report-pdf", args=[report.pk])).status_code == 200
+    text = client.get(reverse("gap-report", args=[report.pk])).content.decode()
+    assert "<svg " in text
+    assert "ns0:" not in text
