@@ -7,7 +7,7 @@ from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -219,8 +219,18 @@ class GapReportViewSet(
         report = gap_report_request(by=accord_user(request), **serializer.validated_data)
         return self._accepted(report)
 
-    @extend_schema(responses={200: GapReportRowSerializer(many=True)})
-    @action(detail=True, methods=["get"], filterset_class=GapReportRowFilter, ordering_fields=[])
+    @extend_schema(
+        responses={200: GapReportRowSerializer(many=True)},
+        filters=False,
+        parameters=[
+            OpenApiParameter("section", str, enum=GapReportRow.Section.values),
+            OpenApiParameter("kind", str, description="e.g. item, notice, blocked."),
+            OpenApiParameter("partner", int, description="Partner id."),
+            OpenApiParameter("area", str, enum=Area.values, description="Interoperability area."),
+            OpenApiParameter("gaps_only", bool, description="Gaps, not scores."),
+        ],
+    )
+    @action(detail=True, methods=["get"], filterset_class=None)
     def rows(self, request: Request, pk: str | None = None) -> Response:
         """The edition's rows you may see, section by section, most important first (none
         until it is done)."""

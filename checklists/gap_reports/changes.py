@@ -31,6 +31,13 @@ def _label(data: dict[str, Any]) -> str:
     return ""
 
 
+def _describe(data: dict[str, Any]) -> str:
+    """ "MOU-COL-2024-001: Expires in 40 days." — what the gap is, named."""
+    label = _label(data)
+    what = data.get("detail") or data.get("requirement") or ""
+    return ": ".join(part for part in (label, what) if part) or "a gap"
+
+
 def change_rows(drafts: list[RowDraft], previous: GapReport | None) -> list[RowDraft]:
     """One query: the previous edition's rows (key, section, kind, partner, date, level)."""
     if previous is None:
@@ -76,7 +83,7 @@ def change_rows(drafts: list[RowDraft], previous: GapReport | None) -> list[RowD
         old = before.get((section, key))
         label = _label(draft.data)
         if draft.is_gap and old is None:
-            add("new", key, row, f"New: {draft.data.get('detail') or label}".strip())
+            add("new", key, row, f"New: {_describe(draft.data)}")
         elif draft.is_gap and old is not None:
             _slipped(add, key, row, old["due_on"], draft.due_on, label)
         elif draft.kind in _LEVEL_KINDS and old is not None:
@@ -95,7 +102,7 @@ def change_rows(drafts: list[RowDraft], previous: GapReport | None) -> list[RowD
                 )
     for (section, key), old in before.items():
         if old["is_gap"] and (section, key) not in now:
-            add("closed", key, old, f"Closed: {old['data'].get('detail') or _label(old['data'])}")
+            add("closed", key, old, f"Closed: {_describe(old['data'])}")
     return changes
 
 

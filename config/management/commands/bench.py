@@ -24,6 +24,7 @@ from django.test.utils import (
 
 from agreements import bench as agreements_bench
 from checklists import bench as checklists_bench
+from checklists.gap_reports import bench as gap_reports_bench
 
 
 class Command(BaseCommand):
@@ -97,6 +98,8 @@ class Command(BaseCommand):
             *agreements_bench.measure_agreement_list(context, repeat=repeat),
             *agreements_bench.measure_coverage(context, repeat=max(3, repeat // 5)),
             *checklists_bench.measure(checklist_context, repeat=repeat),
+            # Last: it approves the assessments and plans engagements.
+            *gap_reports_bench.measure(checklist_context, repeat=repeat),
         ]
         return {
             "tier": tier,
