@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, re_path
 
 from checklists import views
 from checklists.gap_reports import views as gap_report_views
@@ -14,6 +14,11 @@ urlpatterns = [
         name="assessment-create",
     ),
     path("assessments/", views.assessment_list_page, name="assessment-list"),
+    re_path(
+        r"^assessments/export\.(?P<fmt>csv|xlsx)$",
+        views.assessment_export_page,
+        name="assessment-export",
+    ),
     path("assessments/<int:pk>/", views.assessment_page, name="assessment"),
     path("assessments/<int:pk>/items/<str:code>/", views.response_save, name="response-save"),
     path(

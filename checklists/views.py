@@ -7,8 +7,8 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.db.models import Count, QuerySet
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from agreements.selectors import accord_people, can_edit_partner, partner_for_user
 from checklists import services
 from checklists.exceptions import ChecklistsError, EvidenceMissingError
+from checklists.exports import ASSESSMENT_EXPORT, assessment_rows
 from checklists.filters import AssessmentFilter
 from checklists.forms import AssessmentForm, ResponseForm
 from checklists.models import (
@@ -39,9 +40,10 @@ from checklists.selectors import (
     scores_for,
 )
 from config.errors import StaleVersionError
+from config.exports import Sheet, csv_response, dated_filename, xlsx_response
 from config.history import history_entries
 from config.roles import accord_user
-from config.sorting import sort_rows
+from config.sorting import Sorting, sort_rows
 from config.uploads import serve_file
 from config.views import role_required, run_service, without_blanks
 
@@ -82,14 +84,37 @@ ASSESSMENT_COLUMNS = {
 }
 
 
-@role_required
-def assessment_list_page(request: HttpRequest) -> HttpResponse:
-    """Every assessment you can see, with its score and level; managers find here what waits
-    for their approval."""
+def _filtered_assessments(
+    request: HttpRequest,
+) -> tuple[AssessmentFilter, QuerySet[Assessment], Sorting]:
+    """The assessments the list shows for these filters and this order (all pages)."""
     rows = assessments_visible_to(request.user).select_related("partner", "template", "assessor")
     assessment_filter = AssessmentFilter(without_blanks(request.GET), queryset=rows)
     rows = assessment_filter.qs if assessment_filter.is_valid() else rows.none()
     rows, sorting = sort_rows(request, rows, columns=ASSESSMENT_COLUMNS, default="due")
+    return assessment_filter, rows, sorting
+
+
+@role_required
+def assessment_export_page(request: HttpRequest, fmt: str) -> HttpResponseBase:
+    """Every assessment the list shows with these filters, with its score, as a file."""
+    assessment_filter, rows, _ = _filtered_assessments(request)
+    if assessment_filter.errors:
+        return render(
+            request, "_filter_errors_page.html", {"filter": assessment_filter}, status=400
+        )
+    filename = dated_filename("assessments", fmt)
+    if fmt == "xlsx":
+        sheet = Sheet("Assessments", ASSESSMENT_EXPORT, assessment_rows(rows))
+        return xlsx_response(filename=filename, sheets=[sheet])
+    return csv_response(filename=filename, columns=ASSESSMENT_EXPORT, rows=assessment_rows(rows))
+
+
+@role_required
+def assessment_list_page(request: HttpRequest) -> HttpResponse:
+    """Every assessment you can see, with its score and level; managers find here what waits
+    for their approval."""
+    assessment_filter, rows, sorting = _filtered_assessments(request)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     scores = scores_for([a.pk for a in page])
     query = request.GET.copy()
