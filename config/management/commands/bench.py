@@ -100,6 +100,7 @@ class Command(BaseCommand):
             *checklists_bench.measure(checklist_context, repeat=repeat),
             # Last: it approves the assessments and plans engagements.
             *gap_reports_bench.measure(checklist_context, repeat=repeat),
+            *checklists_bench.measure_report_files(checklist_context, repeat=repeat),
         ]
         return {
             "tier": tier,
