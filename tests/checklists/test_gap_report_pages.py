@@ -580,3 +580,16 @@ def test_charts_stay_plain_inline_svg_on_pages_after_a_pdf_was_rendered(personas
     text = client.get(reverse("gap-report", args=[report.pk])).content.decode()
     assert "<svg " in text
     assert "ns0:" not in text
+
+
+def test_the_bench_times_the_edition_page_pdf_and_xlsx_for_each_reader(personas, editions) -> None:
+    from checklists.bench import measure_report_files
+
+    results = measure_report_files({"manager": personas.manager, "lo": personas.lo}, repeat=1)
+    names = {(m.name.split(" (")[0], m.role) for m in results}
+    assert names == {
+        (name, role)
+        for name in ["gap report edition page", "gap report briefing PDF", "gap report XLSX"]
+        for role in ["manager", "lo"]
+    }
+    assert all(m.notes.endswith("KiB") and m.samples_ms for m in results)
