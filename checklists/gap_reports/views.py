@@ -9,12 +9,16 @@ the XLSX and CSV downloads use too.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import (
     Http404,
@@ -61,6 +65,7 @@ HEAT_MAP_PARTNERS = 60
 DETAIL_ROWS = 25
 PDF_DETAIL_ROWS = 100
 SECTION_PAGE_ROWS = 100
+CHART_CACHE_SECONDS = 24 * 60 * 60
 
 
 class EditionFilter(forms.Form):
@@ -118,6 +123,23 @@ def gap_report_create_page(request: HttpRequest) -> HttpResponse:
     return render(request, "checklists/gap_reports/new.html", {"form": form})
 
 
+def _chart(draw: Callable[..., str], **inputs: Any) -> str:
+    """A chart drawn once per distinct input: drawing a large heat map takes seconds, and a
+    done edition never changes. The key is the chart's whole input (what this reader sees),
+    so a cached chart can never show one reader another's rows."""
+    key = (
+        "gap-chart:"
+        + hashlib.sha256(
+            json.dumps([draw.__name__, inputs], default=str, sort_keys=True).encode()
+        ).hexdigest()
+    )
+    svg = cache.get(key)
+    if svg is None:
+        svg = draw(**inputs)
+        cache.set(key, svg, CHART_CACHE_SECONDS)
+    return str(svg)
+
+
 def _heat_map(report: GapReport, user: AnyUser, *, links: bool) -> dict[str, Any]:
     heat = gap_report_heat_map(report, user)
     partners = heat.partners
@@ -140,7 +162,8 @@ def _heat_map(report: GapReport, user: AnyUser, *, links: bool) -> dict[str, Any
         ]
         for p in shown
     ]
-    svg = heat_map_svg(
+    svg = _chart(
+        heat_map_svg,
         rows=[p["name"] for p in shown],
         columns=[a["label"] for a in heat.areas],
         values=values,
@@ -156,13 +179,15 @@ def _trend(report: GapReport, user: AnyUser) -> dict[str, Any]:
     scored = [p for p in points if p.average_score is not None] or points
     return {
         "points": points,
-        "score_svg": trend_svg(
+        "score_svg": _chart(
+            trend_svg,
             dates=[p.as_of for p in scored],
             series={"Average score": [p.average_score for p in scored]},
             title="Average interoperability score",
             y_label="%",
         ),
-        "gaps_svg": trend_svg(
+        "gaps_svg": _chart(
+            trend_svg,
             dates=dates,
             series={"Open gaps": [float(p.open_gaps) for p in points]},
             title="Open gaps",
