@@ -275,6 +275,9 @@ SPECTACULAR_SETTINGS = {
         "FindingEffectEnum": ["covers", "condition", "blocks", "missing", "note"],
         "AssessmentKindEnum": "checklists.models.Assessment.Kind",
         "AssessmentStatusEnum": "checklists.models.Assessment.Status",
+        # queued → running → done | failed: agreement imports and gap reports alike
+        "JobStatusEnum": "checklists.gap_reports.models.GapReport.Status",
+        "CriticalityEnum": "checklists.models.Criticality",
     },
     # Swagger UI's assets ship with the project (drf-spectacular-sidecar): nothing from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
