@@ -270,3 +270,45 @@ def measure_hostile_templates() -> list[Refusal]:
         )
         for name, content in cases
     ]
+
+
+def measure_report_files(context: dict[str, Any], *, repeat: int) -> list[Measurement]:
+    """The newest done portfolio edition (the gap report measurements generate it) as a
+    reader gets it: the edition page, its briefing PDF and its XLSX, with the file sizes;
+    each for the manager (every row) and the liaison officer (their partners' rows)."""
+    from checklists.gap_reports.models import GapReport
+
+    edition = (
+        GapReport.objects.filter(scope_key="portfolio", status=GapReport.Status.DONE)
+        .order_by("-finished_at", "-id")
+        .first()
+    )
+    if edition is None:
+        return []
+    rows = edition.rows.count()
+    results = []
+    for who in ("manager", "lo"):
+        client = _client(context[who])
+        for name, address, runs in [
+            ("gap report edition page", f"/gap-reports/{edition.pk}/", repeat),
+            ("gap report briefing PDF", f"/gap-reports/{edition.pk}/briefing.pdf", min(3, repeat)),
+            ("gap report XLSX", f"/gap-reports/{edition.pk}/gap-report.xlsx", min(5, repeat)),
+        ]:
+            client.force_login(context[who])
+
+            def fetch(address: str = address, client: Any = client) -> bytes:
+                reply = client.get(address)
+                assert reply.status_code == 200, reply.content[:300]
+                return bytes(reply.content)
+
+            samples, body = _time(fetch, runs)
+            results.append(
+                Measurement(
+                    f"{name} ({rows:,} rows stored)",
+                    who,
+                    samples,
+                    _queries(fetch),
+                    notes=f"{len(body) / 1024:,.0f} KiB",
+                )
+            )
+    return results

@@ -12,7 +12,9 @@ from django.db import transaction
 
 from agreements.models import Partner
 from checklists import services
+from checklists.gap_reports.models import GapReport
 from checklists.models import Assessment, ChecklistTemplate, ItemResponse
+from checklists.services.gap_reports import gap_report_generate, gap_report_scheduled
 
 DEMO_FILE = Path(__file__).resolve().parent / "demo_data" / "assessments.yaml"
 R = ItemResponse.Result
@@ -85,3 +87,15 @@ def load_demo_assessments(*, today: date) -> int:
             previous = assessment
             created += 1
     return created
+
+
+def load_demo_gap_reports(*, today: date) -> int:
+    """Last week's and this week's scheduled portfolio editions, generated now, so the demo's
+    "what changed" and trend have two editions to show. Nothing when editions exist."""
+    if GapReport.objects.filter(scope=GapReport.Scope.PORTFOLIO).exists():
+        return 0
+    generated = 0
+    for as_of in (today - timedelta(days=7), today):
+        report = gap_report_generate(report=gap_report_scheduled(as_of=as_of))
+        generated += report.status == GapReport.Status.DONE
+    return generated

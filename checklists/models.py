@@ -236,3 +236,8 @@ class EvidenceFile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# Gap report editions live in their own module; imported here so Django finds the models.
+from checklists.gap_reports.models import GapReport as GapReport  # noqa: E402
+from checklists.gap_reports.models import GapReportRow as GapReportRow  # noqa: E402

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path, re_path
 
 from checklists import views
+from checklists.gap_reports import views as gap_report_views
 
 urlpatterns = [
     path("checklists/", views.library_page, name="checklist-library"),
@@ -32,4 +33,34 @@ urlpatterns = [
         "assessments/<int:pk>/compare/<int:other>/", views.compare_page, name="assessment-compare"
     ),
     path("assessments/<int:pk>/<str:action>/", views.assessment_action, name="assessment-action"),
+]
+
+urlpatterns += [
+    path("gap-reports/", gap_report_views.gap_report_list_page, name="gap-report-list"),
+    path("gap-reports/new/", gap_report_views.gap_report_create_page, name="gap-report-create"),
+    path("gap-reports/<int:pk>/", gap_report_views.gap_report_page, name="gap-report"),
+    path(
+        "gap-reports/<int:pk>/status/", gap_report_views.gap_report_status, name="gap-report-status"
+    ),
+    path(
+        "gap-reports/<int:pk>/retry/",
+        gap_report_views.gap_report_retry_page,
+        name="gap-report-retry",
+    ),
+    path(
+        "gap-reports/<int:pk>/briefing.pdf", gap_report_views.gap_report_pdf, name="gap-report-pdf"
+    ),
+    path(
+        "gap-reports/<int:pk>/gap-report.xlsx",
+        gap_report_views.gap_report_xlsx,
+        name="gap-report-xlsx",
+    ),
+    path(
+        "gap-reports/<int:pk>/section.csv", gap_report_views.gap_report_csv, name="gap-report-csv"
+    ),
+    path(
+        "gap-reports/<int:pk>/sections/<str:section>/",
+        gap_report_views.gap_report_section_page,
+        name="gap-report-section",
+    ),
 ]

@@ -53,4 +53,16 @@ app.conf.beat_schedule = {
         "task": "config.reminders.sweep",
         "schedule": crontab(minute="*/5"),
     },
+    # The weekly portfolio gap report (Monday morning); a repeated or missed run yields one
+    # edition per ISO week (a unique constraint).
+    "gap-report-weekly": {
+        "task": "checklists.tasks.weekly_gap_report",
+        "schedule": crontab(day_of_week="mon", hour=5, minute=0),
+    },
+    # A gap report whose worker stopped is marked failed; a queued one whose message was lost
+    # is sent again.
+    "gap-report-sweep": {
+        "task": "checklists.tasks.gap_report_sweep",
+        "schedule": crontab(minute="*/5"),
+    },
 }

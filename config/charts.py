@@ -104,6 +104,10 @@ def csp_safe_svg(svg: str) -> str:
         # Sized by its viewBox: it fills the space the page or the PDF gives it.
         root.attrib.pop(attribute, None)
     root.set("preserveAspectRatio", "xMinYMin meet")
+    # Registered again on every chart: WeasyPrint re-registers the empty prefix when it is
+    # imported, which would turn every tag into "ns0:svg" (a tag no browser draws inline) for
+    # the rest of the process. (ET's default_namespace option refuses unqualified attributes.)
+    ET.register_namespace("", SVG_NS)
     return ET.tostring(root, encoding="unicode")
 
 

@@ -284,6 +284,9 @@ SPECTACULAR_SETTINGS = {
         "FindingEffectEnum": ["covers", "condition", "blocks", "missing", "note"],
         "AssessmentKindEnum": "checklists.models.Assessment.Kind",
         "AssessmentStatusEnum": "checklists.models.Assessment.Status",
+        # queued → running → done | failed: agreement imports and gap reports alike
+        "JobStatusEnum": "checklists.gap_reports.models.GapReport.Status",
+        "CriticalityEnum": "checklists.models.Criticality",
     },
     # Swagger UI's assets ship with the project (drf-spectacular-sidecar): nothing from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -360,6 +363,8 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # 4xx answers: one WARNING line each (Django adds a traceback for a 403 it raised).
         "django.request": {"filters": ["refusals_on_one_line"]},
+        # WeasyPrint logs each rendering step at INFO; its warnings (a refused URL) stay.
+        "weasyprint": {"level": "WARNING"},
     },
 }
 
@@ -394,6 +399,22 @@ if ACCORD_IMPORT_STALE_AFTER_SECONDS <= ACCORD_IMPORT_TIME_LIMIT:
         "ACCORD_IMPORT_STALE_AFTER_SECONDS must be above ACCORD_IMPORT_TIME_LIMIT, or a live "
         "import could be called stale."
     )
+# A gap report is generated under its own time limits; a running edition whose heartbeat is
+# older than ACCORD_GAP_REPORT_STALE_AFTER_SECONDS crashed and is marked failed by the sweep.
+ACCORD_GAP_REPORT_SOFT_TIME_LIMIT = env_int("ACCORD_GAP_REPORT_SOFT_TIME_LIMIT", 900, minimum=1)
+ACCORD_GAP_REPORT_TIME_LIMIT = env_int("ACCORD_GAP_REPORT_TIME_LIMIT", 960, minimum=1)
+ACCORD_GAP_REPORT_STALE_AFTER_SECONDS = env_int(
+    "ACCORD_GAP_REPORT_STALE_AFTER_SECONDS", 1020, minimum=1
+)
+if not (
+    ACCORD_GAP_REPORT_SOFT_TIME_LIMIT
+    < ACCORD_GAP_REPORT_TIME_LIMIT
+    < ACCORD_GAP_REPORT_STALE_AFTER_SECONDS
+):
+    raise ImproperlyConfigured(
+        "Gap reports need ACCORD_GAP_REPORT_SOFT_TIME_LIMIT < ACCORD_GAP_REPORT_TIME_LIMIT < "
+        "ACCORD_GAP_REPORT_STALE_AFTER_SECONDS."
+    )
 # Interoperability level thresholds (overall weighted score, %): 3 interoperable, 2 compatible,
 # 1 deconflicted, else 0. An unmet high-criticality item caps the level at
 # ACCORD_LEVEL_CAP_WITH_UNMET_HIGH.
@@ -405,3 +426,5 @@ ACCORD_LEVEL_THRESHOLDS = {
 ACCORD_LEVEL_CAP_WITH_UNMET_HIGH = env_int("ACCORD_LEVEL_CAP_WITH_UNMET_HIGH", 1, minimum=0)
 # A mandate pending legal review this many days is overdue for a decision (a reminder kind).
 ACCORD_LEGAL_REVIEW_DAYS = env_int("ACCORD_LEGAL_REVIEW_DAYS", 14, minimum=1, maximum=365)
+# The marking line on the gap report PDF's cover and on every page's header and footer.
+ACCORD_REPORT_MARKING = env_str("ACCORD_REPORT_MARKING", "UNCLASSIFIED — FOR OFFICIAL USE")

@@ -17,6 +17,7 @@ from agreements.api.mandates import (
 )
 from agreements.api.partners import ActivityTypeViewSet, PartnerViewSet, UserViewSet
 from checklists.api import AssessmentViewSet, TemplateViewSet
+from checklists.gap_reports.api import GapReportViewSet
 from config import views
 from config.api_auth import ObtainTokenView
 from config.reminders import urls as reminder_urls
@@ -37,6 +38,7 @@ router.register("checklist-templates", TemplateViewSet, basename="checklist-temp
 router.register("assessments", AssessmentViewSet, basename="assessment")
 router.register("reminder-rules", ReminderRuleViewSet, basename="reminder-rule")
 router.register("reminders", ReminderViewSet, basename="reminder")
+router.register("gap-reports", GapReportViewSet, basename="gap-report")
 
 urlpatterns = [
     path("", views.home, name="home"),

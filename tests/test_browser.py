@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -282,6 +283,11 @@ CSP_PAGES = [
     "/assessments/{assessment}/",
     "/assessments/{assessment}/compare/{assessment}/",
     "/checklists/",
+    "/gap-reports/",
+    "/gap-reports/new/",
+    "/gap-reports/{report}/",
+    "/gap-reports/{report}/sections/interoperability/",
+    "/gap-reports/{running}/",
     "/no-such-page/",
     "/admin/",
     "/admin/agreements/partner/",
@@ -296,7 +302,9 @@ def test_the_main_pages_htmx_and_the_api_docs_work_under_the_content_security_po
 ) -> None:
     import yaml
 
+    from checklists.gap_reports.models import GapReport
     from checklists.services import assessment_create, template_load
+    from checklists.services.gap_reports import gap_report_generate
 
     expect = playwright_api.expect
     document = {
@@ -316,6 +324,13 @@ def test_the_main_pages_htmx_and_the_api_docs_work_under_the_content_security_po
     }
     template = template_load(content=yaml.safe_dump(document)).template
     assessment = assessment_create(by=personas.admin, partner=personas.colombia, template=template)
+    # Generated in place (no task queued: a live-server test's commits run on_commit at once).
+    report = gap_report_generate(
+        report=GapReport.objects.create(as_of=date.today(), generated_by=personas.manager)
+    )
+    running = GapReport.objects.create(
+        as_of=date.today() - timedelta(days=1), status=GapReport.Status.RUNNING, progress=30
+    )
     violations: list[str] = []
 
     def on_console(message) -> None:
@@ -344,7 +359,14 @@ def test_the_main_pages_htmx_and_the_api_docs_work_under_the_content_security_po
     settled(page)
 
     for address in CSP_PAGES:
-        page.goto(address.format(colombia=personas.colombia.pk, assessment=assessment.pk))
+        page.goto(
+            address.format(
+                colombia=personas.colombia.pk,
+                assessment=assessment.pk,
+                report=report.pk,
+                running=running.pk,
+            )
+        )
         page.wait_for_load_state("networkidle")
         if address == "/api/docs/":
             expect(page.locator(".swagger-ui .info .title")).to_contain_text("Accord API")

@@ -603,3 +603,42 @@ def coverage_matrix(
             p for p in partners if any(cells[(p.pk, a.pk)].verdict == wanted for a in types)
         ]
     return Coverage(on, partners, types, cells, wanted)
+
+
+def engagement_clearances(
+    *,
+    engagements: list[Engagement],
+    today: date,
+    partner_scope: QuerySet[Partner] | None = None,
+) -> dict[int, Clearance]:
+    """The clearance of many planned engagements at once (the gap report), with the facts
+    gathered once: agreements and mandates as they stand `today`, constraints valid at any
+    time up to the last engagement's end. Each engagement is judged on its own dates."""
+    if not engagements:
+        return {}
+    facts = _gather(
+        partner_ids={e.partner_id for e in engagements},
+        activity_ids={e.activity_type_id for e in engagements},
+        starts_on=today,
+        ends_on=max(e.ends_on for e in engagements),
+        partner_scope=partner_scope,
+    )
+    clearances = {}
+    for engagement in engagements:
+        verdict, findings = _judge(
+            partner_name=engagement.partner.name,
+            activity_name=engagement.activity_type.name,
+            starts_on=engagement.starts_on,
+            ends_on=engagement.ends_on,
+            today=today,
+            **facts.for_cell((engagement.partner_id, engagement.activity_type_id)),
+        )
+        clearances[engagement.pk] = Clearance(
+            engagement.partner,
+            engagement.activity_type,
+            engagement.starts_on,
+            engagement.ends_on,
+            verdict,
+            findings,
+        )
+    return clearances

@@ -25,6 +25,7 @@ from django.test.utils import (
 from agreements import bench as agreements_bench
 from agreements import reminder_bench
 from checklists import bench as checklists_bench
+from checklists.gap_reports import bench as gap_reports_bench
 
 
 class Command(BaseCommand):
@@ -36,7 +37,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", help="Write the results here (default bench-results/).")
         parser.add_argument(
             "--only",
-            choices=["reminders"],
+            choices=["reminders", "gap-reports"],
             help="Measure only this part (the data is generated in full all the same).",
         )
 
@@ -111,14 +112,20 @@ class Command(BaseCommand):
         reminder_context = reminder_bench.prepare(context)
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
-        measurements = [
-            *reminder_bench.measure(reminder_context, repeat=max(3, repeat // 6)),
-        ]
+        measurements: list[Any] = []
+        if self.only in (None, "reminders"):
+            measurements += reminder_bench.measure(reminder_context, repeat=max(3, repeat // 6))
         if self.only is None:
             measurements += [
                 *agreements_bench.measure_agreement_list(context, repeat=repeat),
                 *agreements_bench.measure_coverage(context, repeat=max(3, repeat // 5)),
                 *checklists_bench.measure(checklist_context, repeat=repeat),
+            ]
+        if self.only in (None, "gap-reports"):
+            measurements += [
+                # Last: it approves the assessments and plans engagements.
+                *gap_reports_bench.measure(checklist_context, repeat=repeat),
+                *checklists_bench.measure_report_files(checklist_context, repeat=repeat),
             ]
         return {
             "tier": tier,

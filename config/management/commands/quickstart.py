@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from agreements.demo import load_demo_legal, load_demo_partners, load_demo_users
-from checklists.demo import load_demo_assessments
+from checklists.demo import load_demo_assessments, load_demo_gap_reports
 
 
 class Command(BaseCommand):
@@ -37,6 +37,7 @@ class Command(BaseCommand):
         legal = load_demo_legal(today=timezone.localdate())
         call_command("load_checklist_templates", stdout=self.stdout)
         legal["assessments"] = load_demo_assessments(today=timezone.localdate())
+        legal["gap reports"] = load_demo_gap_reports(today=timezone.localdate())
         added = ", ".join(f"{count} {name}" for name, count in legal.items())
         self.stdout.write(
             self.style.SUCCESS(f"Database ready ({created} demo partners added; {added}).")

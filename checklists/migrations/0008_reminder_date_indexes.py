@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('checklists', '0006_history_reasons_as_text'),
+        ('checklists', '0007_gap_reports'),
     ]
 
     operations = [

@@ -1,0 +1,1 @@
+"""Gap reports: stored editions of the portfolio's gaps, what changed, and the trend."""

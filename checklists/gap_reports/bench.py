@@ -1,0 +1,248 @@
+"""Gap report measurements for `manage.py bench`: generating the portfolio edition against
+hand-written SQL computing the same gaps in the same run, reading a stored edition through
+the API, and one partner's edition.
+
+The tier's assessments are approved (the report reads approved ones) and two planned
+engagements per partner are added, so every section has work; this runs after the other
+measurements, which these changes would otherwise affect."""
+
+from __future__ import annotations
+
+import gc
+import time
+import tracemalloc
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from datetime import time as clock
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from agreements.bench import ON, Measurement, _queries, _time, _time_pair
+from agreements.models import ActivityType, Engagement, Partner
+from checklists.bench import _client
+from checklists.gap_reports.models import GapReport
+from checklists.gap_reports.sections import Scope
+from checklists.models import Assessment
+from checklists.services.gap_reports import (
+    compute_sections,
+    gap_report_generate,
+    gap_report_request,
+)
+
+HORIZON = 90
+
+# The same gaps by hand: open items of each partner's latest approved assessment, and the
+# agreement deadlines (expiring, notice, review overdue, legal review) of each party.
+RAW_ITEMS_SQL = """
+WITH latest AS (
+  SELECT a.id, a.partner_id FROM checklists_assessment a
+  JOIN agreements_partner p ON p.id = a.partner_id AND p.status <> 'inactive'
+  WHERE a.status = 'approved' AND a.approved_at < %(cutoff)s AND NOT EXISTS (
+    SELECT 1 FROM checklists_assessment b
+    WHERE b.partner_id = a.partner_id AND b.status = 'approved' AND b.approved_at < %(cutoff)s
+      AND (b.approved_at > a.approved_at OR (b.approved_at = a.approved_at AND b.id > a.id)))
+)
+SELECT l.partner_id, t.urn, i.code, i.criticality, i.weight, r.result, r.remediation_due_on,
+       u.username
+FROM checklists_itemresponse r
+JOIN latest l ON l.id = r.assessment_id
+JOIN checklists_checklistitem i ON i.id = r.item_id
+JOIN checklists_checklisttemplate t ON t.id = i.template_id
+LEFT JOIN auth_user u ON u.id = r.owner_id
+WHERE r.result IN ('not_met', 'partially_met')
+"""
+RAW_SCORES_SQL = """
+WITH latest AS (
+  SELECT a.id FROM checklists_assessment a
+  JOIN agreements_partner p ON p.id = a.partner_id AND p.status <> 'inactive'
+  WHERE a.status = 'approved' AND a.approved_at < %(cutoff)s AND NOT EXISTS (
+    SELECT 1 FROM checklists_assessment b
+    WHERE b.partner_id = a.partner_id AND b.status = 'approved' AND b.approved_at < %(cutoff)s
+      AND (b.approved_at > a.approved_at OR (b.approved_at = a.approved_at AND b.id > a.id)))
+)
+SELECT r.assessment_id, i.area,
+  SUM(i.weight * CASE r.result WHEN 'met' THEN 1.0 WHEN 'partially_met' THEN 0.5 ELSE 0.0 END),
+  SUM(CASE WHEN r.result = 'not_applicable' THEN 0 ELSE i.weight END)
+FROM checklists_itemresponse r JOIN checklists_checklistitem i ON i.id = r.item_id
+WHERE r.assessment_id IN (SELECT id FROM latest)
+GROUP BY r.assessment_id, i.area
+"""
+RAW_AGREEMENTS_SQL = """
+SELECT ap.partner_id, a.id,
+  CASE WHEN a.status IN ('signed','in_force','suspended')
+        AND a.expires_on BETWEEN %(on)s AND %(until)s THEN 1 ELSE 0 END,
+  CASE WHEN a.status IN ('signed','in_force','suspended')
+        AND a.notice_deadline BETWEEN %(on)s AND %(until)s THEN 1 ELSE 0 END,
+  CASE WHEN a.status IN ('signed','in_force','suspended')
+        AND a.next_review_on < %(on)s THEN 1 ELSE 0 END,
+  CASE WHEN a.status = 'legal_review' THEN 1 ELSE 0 END
+FROM agreements_agreementparty ap
+JOIN agreements_agreement a ON a.id = ap.agreement_id
+JOIN agreements_partner p ON p.id = ap.partner_id AND p.status <> 'inactive'
+WHERE (ap.withdrawn_on IS NULL OR ap.withdrawn_on > %(on)s)
+  AND ((a.status IN ('signed','in_force','suspended') AND (
+          a.expires_on BETWEEN %(on)s AND %(until)s
+       OR a.notice_deadline BETWEEN %(on)s AND %(until)s
+       OR a.next_review_on < %(on)s))
+    OR a.status = 'legal_review')
+"""
+RAW_MANDATES_SQL = """
+SELECT m.id, m.status, m.valid_until, m.applies_to_all_partners, mp.partner_id
+FROM agreements_legalmandate m
+LEFT JOIN agreements_legalmandate_partners mp ON mp.legalmandate_id = m.id
+WHERE m.status = 'pending_review'
+   OR (m.status IN ('approved','approved_with_conditions')
+       AND m.valid_until BETWEEN %(on)s AND %(until)s)
+"""
+RAW_ENGAGEMENTS_SQL = """
+SELECT e.id, e.partner_id, c.effect, c.consent_lead_days
+FROM agreements_engagement e
+JOIN agreements_partner p ON p.id = e.partner_id AND p.status <> 'inactive'
+LEFT JOIN agreements_sovereigntyconstraint c ON c.partner_id = e.partner_id
+  AND c.effect IN ('prohibited','requires_consent')
+  AND (c.valid_from IS NULL OR c.valid_from <= %(until)s)
+  AND (c.valid_until IS NULL OR c.valid_until >= %(on)s)
+WHERE e.ends_on >= %(on)s AND e.starts_on <= %(until)s
+"""
+
+_KINDS = ("expiring", "notice", "review_overdue", "legal_review")
+
+
+def prepare() -> dict[str, Any]:
+    """Approve the tier's assessments a day before the report date and plan engagements."""
+    approved_at = timezone.make_aware(datetime.combine(ON - timedelta(days=1), clock.min))
+    Assessment.objects.update(status=Assessment.Status.APPROVED, approved_at=approved_at)
+    types = list(ActivityType.objects.order_by("pk"))
+    partners = list(Partner.objects.order_by("pk").values_list("pk", flat=True))
+    Engagement.objects.bulk_create(
+        (
+            Engagement(
+                partner_id=pk,
+                activity_type=types[(pk + n) % len(types)],
+                title=f"Bench engagement {pk}-{n}",
+                starts_on=ON + timedelta(days=10 + 20 * n + pk % 30),
+                ends_on=ON + timedelta(days=15 + 20 * n + pk % 30),
+            )
+            for pk in partners
+            for n in range(2)
+        ),
+        batch_size=2000,
+    )
+    return {"partner": Partner.objects.order_by("pk").first()}
+
+
+def _raw(cutoff: Any) -> dict[str, set[str]]:
+    params = {"on": ON, "until": ON + timedelta(days=HORIZON), "cutoff": cutoff}
+    keys: dict[str, set[str]] = {"items": set(), "agreements": set()}
+    with connection.cursor() as cursor:
+        cursor.execute(RAW_ITEMS_SQL, params)
+        for partner_id, urn, code, *_ in cursor.fetchall():
+            keys["items"].add(f"item:partner:{partner_id}:{urn}:{code}")
+        cursor.execute(RAW_SCORES_SQL, params)
+        cursor.fetchall()
+        cursor.execute(RAW_AGREEMENTS_SQL, params)
+        for partner_id, agreement_id, *flags in cursor.fetchall():
+            for kind, flag in zip(_KINDS, flags, strict=True):
+                if flag:
+                    keys["agreements"].add(f"agreement:{agreement_id}:{kind}:partner:{partner_id}")
+        cursor.execute(RAW_MANDATES_SQL, params)
+        cursor.fetchall()
+        cursor.execute(RAW_ENGAGEMENTS_SQL, params)
+        cursor.fetchall()
+    return keys
+
+
+def _ours(scope: Scope) -> dict[str, set[str]]:
+    drafts = compute_sections(scope)
+    return {
+        "items": {d.key for d in drafts if d.kind == "item"},
+        "agreements": {d.key for d in drafts if d.section == "agreements" and d.kind in _KINDS},
+    }
+
+
+def _timed(call: Callable[[], Any]) -> tuple[float, float, Any]:
+    """One timed run, then the peak Python memory of a second run (tracing slows a run down
+    several times, so it is never the timed one)."""
+    gc.collect()
+    started = time.perf_counter()
+    result = call()
+    ms = (time.perf_counter() - started) * 1000
+    gc.collect()
+    tracemalloc.start()
+    try:
+        call()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return ms, peak / 1024**2, result
+
+
+def measure(context: dict[str, Any], *, repeat: int) -> list[Measurement]:
+    prepared = prepare()
+    manager, lo = context["manager"], context["lo"]
+    scope = Scope(kind=GapReport.Scope.PORTFOLIO, as_of=ON, horizon_days=HORIZON)
+    cutoff = timezone.make_aware(datetime.combine(ON + timedelta(days=1), clock.min))
+    runs = max(3, repeat // 10)
+    samples, ours, raw_samples, raw = _time_pair(lambda: _ours(scope), lambda: _raw(cutoff), runs)
+    results = [
+        Measurement(
+            "gap report sections, portfolio (ORM + Python)",
+            "—",
+            samples,
+            _queries(lambda: _ours(scope)),
+            raw_samples,
+            same_rows=ours == raw,
+            notes=f"{len(ours['items'])} open items, {len(ours['agreements'])} agreement gaps; "
+            "raw SQL reads the same five sections' facts (same = item and agreement keys)",
+        )
+    ]
+
+    def generate(**kwargs: Any) -> GapReport:
+        report = gap_report_request(by=None, as_of=ON, horizon_days=HORIZON, **kwargs)
+        return gap_report_generate(report=report)
+
+    ms, peak_mb, edition = _timed(lambda: generate(scope="portfolio"))
+    with_queries = _queries(lambda: generate(scope="portfolio"))
+    results.append(
+        Measurement(
+            "generate the portfolio edition (sections, changes, rows written)",
+            "system",
+            [ms],
+            with_queries,
+            notes=f"{edition.rows.count():,} rows; peak Python memory {peak_mb:.0f} MB",
+        )
+    )
+    for who, user in (("manager", manager), ("lo", lo)):
+        client = _client(user)
+        detail = f"/api/v1/gap-reports/{edition.pk}/"
+
+        def read(client: Any = client, detail: str = detail) -> Any:
+            assert client.get(detail).status_code == 200
+            reply = client.get(f"{detail}rows/")
+            assert reply.status_code == 200
+            return reply
+
+        samples, _ = _time(read, repeat)
+        results.append(
+            Measurement(
+                "read a stored portfolio edition (API detail + first rows page)",
+                who,
+                samples,
+                _queries(read),
+                notes="target ≤ 50 ms, constant queries",
+            )
+        )
+    partner = prepared["partner"]
+    ms, peak_mb, one = _timed(lambda: generate(scope="partner", partner=partner))
+    results.append(
+        Measurement(
+            "generate one partner's edition",
+            "system",
+            [ms],
+            _queries(lambda: generate(scope="partner", partner=partner)),
+            notes=f"{one.rows.count():,} rows; peak Python memory {peak_mb:.1f} MB",
+        )
+    )
+    return results

@@ -1,0 +1,121 @@
+"""What changed since the previous done edition of the same scope: new gaps, closed gaps,
+slipped dates (same gap, later date) and level changes per partner."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from checklists.gap_reports.models import GapReport, GapReportRow
+from checklists.gap_reports.sections import RowDraft
+
+Section = GapReportRow.Section
+_LEVEL_KINDS = ("partner_score", "area_score")
+
+
+def previous_edition(report: GapReport) -> GapReport | None:
+    return (
+        GapReport.objects.filter(
+            scope_key=report.scope_key, status=GapReport.Status.DONE, as_of__lte=report.as_of
+        )
+        .exclude(pk=report.pk)
+        .order_by("-as_of", "-finished_at", "-id")
+        .first()
+    )
+
+
+def _label(data: dict[str, Any]) -> str:
+    for name in ("reference", "title", "item_code", "activity_type_name"):
+        if data.get(name):
+            return str(data[name])
+    return ""
+
+
+def _describe(data: dict[str, Any]) -> str:
+    """ "MOU-COL-2024-001: Expires in 40 days." — what the gap is, named."""
+    label = _label(data)
+    what = data.get("detail") or data.get("requirement") or ""
+    return ": ".join(part for part in (label, what) if part) or "a gap"
+
+
+def change_rows(drafts: list[RowDraft], previous: GapReport | None) -> list[RowDraft]:
+    """One query: the previous edition's rows (key, section, kind, partner, date, level)."""
+    if previous is None:
+        return []
+    before: dict[tuple[str, str], dict[str, Any]] = {
+        (r["section"], r["key"]): dict(r)
+        for r in GapReportRow.objects.filter(report=previous)
+        .exclude(section=Section.CHANGES)
+        .values("section", "key", "kind", "partner_id", "is_gap", "due_on", "data")
+    }
+    now = {(d.section, d.key): d for d in drafts}
+    changes: list[RowDraft] = []
+
+    def add(kind: str, gap_key: str, row: dict[str, Any], detail: str, **extra: Any) -> None:
+        data = row["data"]
+        changes.append(
+            RowDraft(
+                Section.CHANGES,
+                kind,
+                f"{kind}:{row['section']}:{gap_key}",
+                row["partner_id"],
+                {
+                    "partner_name": data.get("partner_name", ""),
+                    "section": row["section"],
+                    "kind": row["kind"],
+                    "gap_key": gap_key,
+                    "detail": detail,
+                    **extra,
+                },
+                is_gap=False,
+                sort_key=(["new", "slipped", "level", "closed"].index(kind), row["section"]),
+            )
+        )
+
+    for (section, key), draft in now.items():
+        row = {
+            "section": section,
+            "key": key,
+            "kind": draft.kind,
+            "partner_id": draft.partner_id,
+            "data": draft.data,
+        }
+        old = before.get((section, key))
+        label = _label(draft.data)
+        if draft.is_gap and old is None:
+            add("new", key, row, f"New: {_describe(draft.data)}")
+        elif draft.is_gap and old is not None:
+            _slipped(add, key, row, old["due_on"], draft.due_on, label)
+        elif draft.kind in _LEVEL_KINDS and old is not None:
+            was, is_ = old["data"].get("level"), draft.data.get("level")
+            if was != is_:
+                area = draft.data.get("area", "")
+                where = draft.data.get("area_label") or "overall"
+                add(
+                    "level",
+                    key,
+                    row,
+                    f"Level {where}: {was} → {is_}.",
+                    area=area,
+                    before=was,
+                    after=is_,
+                )
+    for (section, key), old in before.items():
+        if old["is_gap"] and (section, key) not in now:
+            add("closed", key, old, f"Closed: {_describe(old['data'])}")
+    return changes
+
+
+def _slipped(
+    add: Any, key: str, row: dict[str, Any], was: date | None, is_: date | None, label: str
+) -> None:
+    # Deadlines that moved later; a review already overdue moving nowhere is not a slip.
+    if was and is_ and is_ > was and row["kind"] not in ("legal_review", "pending_review"):
+        add(
+            "slipped",
+            key,
+            row,
+            f"{label}: date moved from {was.isoformat()} to {is_.isoformat()}.",
+            before=was.isoformat(),
+            after=is_.isoformat(),
+        )

@@ -1,0 +1,215 @@
+"""A gap report edition and its rows: a stored snapshot, so reading one never recomputes it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from agreements.models import Partner
+from checklists.exceptions import ChecklistsError
+from config.bounds import DATE_VALIDATORS, bounded
+
+MIN_HORIZON_DAYS = 7
+MAX_HORIZON_DAYS = 730
+DEFAULT_HORIZON_DAYS = 90
+HORIZON_VALIDATORS = bounded(MAX_HORIZON_DAYS, "days", minimum=MIN_HORIZON_DAYS)
+
+
+class GapReport(models.Model):
+    """One edition. A done edition never changes; a failed one shows no rows and can be
+    retried; a crashed one (still `running` with a stale heartbeat) is failed by the sweep."""
+
+    class Scope(models.TextChoices):
+        PORTFOLIO = "portfolio", "Portfolio"
+        PARTNER = "partner", "Partner"
+        REGION = "region", "Region"
+
+    class Trigger(models.TextChoices):
+        ON_DEMAND = "on_demand", "On demand"
+        SCHEDULED = "scheduled", "Scheduled"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    OPEN_STATUSES = (Status.QUEUED, Status.RUNNING)
+
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.PORTFOLIO)
+    partner = models.ForeignKey(
+        Partner,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="gap_reports",
+        help_text="For a partner edition.",
+    )
+    region = models.CharField(
+        max_length=32, choices=Partner.Region.choices, blank=True, help_text="For a region edition."
+    )
+    # "portfolio", "partner:12" or "region:caribbean": one non-null column the constraints use.
+    scope_key = models.CharField(max_length=60, editable=False)
+    as_of = models.DateField(validators=DATE_VALIDATORS)
+    horizon_days = models.PositiveSmallIntegerField(
+        default=DEFAULT_HORIZON_DAYS,
+        validators=HORIZON_VALIDATORS,
+        help_text="How far ahead deadlines count, in days.",
+    )
+    generated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="gap_reports",
+        help_text="Empty: the weekly schedule.",
+    )
+    trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.ON_DEMAND)
+    period = models.CharField(
+        max_length=10, blank=True, help_text="For a scheduled edition: its ISO week, e.g. 2026-W49."
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(
+        default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    progress_label = models.CharField(max_length=120, blank=True)
+    reason = models.TextField(blank=True, help_text="Why the generation failed.")
+    # Totals over every row (what a reader who sees everything gets); readers who see part of
+    # an edition get totals computed from their rows.
+    totals = models.JSONField(default=dict, blank=True)
+    previous = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The done edition of the same scope this one was compared with.",
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Refreshed while the worker generates; a running edition whose heartbeat is stale crashed.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-as_of", "-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope_key", "period"],
+                condition=models.Q(trigger="scheduled"),
+                name="gap_report_one_scheduled_per_scope_and_period",
+                violation_error_message="This scope already has its edition for the period.",
+            ),
+            models.UniqueConstraint(
+                fields=["scope_key", "as_of", "horizon_days"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="gap_report_one_open_per_request",
+                violation_error_message="An identical report is already being generated.",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(scope="portfolio", partner__isnull=True, region="")
+                    | models.Q(scope="partner", partner__isnull=False, region="")
+                    | (models.Q(scope="region", partner__isnull=True) & ~models.Q(region=""))
+                ),
+                name="gap_report_scope_fields_match",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["scope_key", "status", "as_of"]),
+            models.Index(fields=["status", "heartbeat_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Gap report {self.scope_label} as of {self.as_of:%Y-%m-%d}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.scope_key = self.key_for(self.scope, partner_id=self.partner_id, region=self.region)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "scope_key"}
+        if not self._state.adding and (
+            GapReport.objects.filter(pk=self.pk, status=self.Status.DONE).exists()
+        ):
+            raise ChecklistsError("A done gap report edition never changes.")
+        super().save(*args, **kwargs)
+
+    @property
+    def scope_label(self) -> str:
+        if self.scope == self.Scope.PARTNER and self.partner is not None:
+            return self.partner.name
+        if self.scope == self.Scope.REGION:
+            return self.get_region_display()
+        return "Portfolio"
+
+    @staticmethod
+    def key_for(scope: str, *, partner_id: int | None = None, region: str = "") -> str:
+        if scope == GapReport.Scope.PARTNER:
+            return f"partner:{partner_id}"
+        if scope == GapReport.Scope.REGION:
+            return f"region:{region}"
+        return "portfolio"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class GapReportRow(models.Model):
+    """One gap (or one score) of an edition. `key` is the gap's identity across editions, so
+    two editions of a scope compare row by row."""
+
+    class Section(models.TextChoices):
+        INTEROPERABILITY = "interoperability", "Interoperability"
+        AGREEMENTS = "agreements", "Agreements"
+        MANDATES = "mandates", "Mandates"
+        SOVEREIGNTY = "sovereignty", "Sovereignty"
+        CHANGES = "changes", "What changed"
+
+    class Severity(models.TextChoices):
+        HIGH = "high", "High"
+        MEDIUM = "medium", "Medium"
+        LOW = "low", "Low"
+
+    report = models.ForeignKey(GapReport, on_delete=models.CASCADE, related_name="rows")
+    section = models.CharField(max_length=20, choices=Section.choices)
+    kind = models.CharField(max_length=32)
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    rank = models.PositiveIntegerField(help_text="Order within the section, most important first.")
+    importance = models.PositiveIntegerField(
+        default=0, help_text="Order across the sections: the executive summary's top gaps."
+    )
+    key = models.CharField(max_length=200)
+    is_gap = models.BooleanField(default=True, help_text="False for score rows.")
+    severity = models.CharField(max_length=8, choices=Severity.choices, blank=True)
+    blocks_planned_work = models.BooleanField(default=False)
+    due_on = models.DateField(null=True, blank=True)
+    score = models.FloatField(null=True, blank=True)
+    data = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["report", "section", "rank"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "section", "key"], name="gap_report_row_key_once"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["report", "section", "rank"]),
+            models.Index(fields=["report", "partner"]),
+            models.Index(fields=["report", "importance"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.section}: {self.key}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ChecklistsError("A gap report row never changes.")
+        super().save(*args, **kwargs)

@@ -1,0 +1,278 @@
+"""Reads of gap report editions: who reads and generates which edition, and the stored rows a
+reader may see. Nothing here recomputes an edition: it reads the snapshot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Avg, Count, Q, QuerySet
+from django.http import Http404
+
+from agreements.models import Partner
+from agreements.selectors import in_portfolio_of, partners_visible_to
+from checklists.gap_reports.models import GapReport, GapReportRow
+from checklists.models import Area
+from config.roles import AnyUser, Role, has_any_role, has_role, reads_everything
+
+Section = GapReportRow.Section
+#: The sections a reader sees, in the order pages and exports show them ("changes" apart).
+GAP_SECTIONS = [Section.INTEROPERABILITY, Section.AGREEMENTS, Section.MANDATES, Section.SOVEREIGNTY]
+#: Change kinds stored as rows of section "changes".
+CHANGE_KINDS = ["new", "closed", "slipped", "level"]
+
+
+# --- who may ---------------------------------------------------------------------------------
+
+
+def can_read_gap_reports(user: AnyUser) -> bool:
+    return has_any_role(user)
+
+
+def can_generate_gap_report(
+    user: AnyUser, *, scope: str, partner: Partner | None = None, region: str = ""
+) -> bool:
+    """Managers, legal advisors and administrators generate any edition; a liaison officer
+    generates portfolio editions (reading only their partners' rows), editions of their own
+    partners, and editions of a region where they hold a partner."""
+    if reads_everything(user):
+        return True
+    if not has_role(user, Role.LIAISON_OFFICER):
+        return False
+    if scope == GapReport.Scope.PORTFOLIO:
+        return True
+    mine = partners_visible_to(user)
+    if scope == GapReport.Scope.PARTNER:
+        return partner is not None and mine.filter(pk=partner.pk).exists()
+    if scope == GapReport.Scope.REGION:
+        return bool(region) and mine.filter(region=region).exists()
+    return False
+
+
+def can_retry_gap_report(user: AnyUser, report: GapReport) -> bool:
+    """Whoever may generate the edition's scope may retry it once it failed."""
+    return report.status == GapReport.Status.FAILED and can_generate_gap_report(
+        user, scope=report.scope, partner=report.partner, region=report.region
+    )
+
+
+# --- editions --------------------------------------------------------------------------------
+
+
+def gap_reports_visible_to(user: AnyUser) -> QuerySet[GapReport]:
+    if not can_read_gap_reports(user):
+        return GapReport.objects.none()
+    editions = GapReport.objects.select_related("partner", "generated_by")
+    if reads_everything(user):
+        return editions
+    mine = Partner.objects.filter(in_portfolio_of(user))
+    return editions.filter(
+        Q(scope=GapReport.Scope.PORTFOLIO)
+        | Q(scope=GapReport.Scope.PARTNER, partner__in=mine.values("pk"))
+        | Q(scope=GapReport.Scope.REGION, region__in=mine.values("region"))
+    )
+
+
+def gap_report_for_user(user: AnyUser, pk: Any) -> GapReport:
+    try:
+        return gap_reports_visible_to(user).get(pk=pk)
+    except (GapReport.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such gap report.") from None
+
+
+def latest_gap_report(user: AnyUser, *, scope_key: str = "portfolio") -> GapReport | None:
+    """The newest done edition of a scope the user may read (the manager's desk)."""
+    return (
+        gap_reports_visible_to(user)
+        .filter(scope_key=scope_key, status=GapReport.Status.DONE)
+        .order_by("-as_of", "-finished_at", "-id")
+        .first()
+    )
+
+
+# --- rows ------------------------------------------------------------------------------------
+
+
+def _visible_rows(report: GapReport, user: AnyUser) -> QuerySet[GapReportRow]:
+    """The rows of a done edition the user may see: everything for those who read every
+    partner; for a liaison officer, rows of their partners and rows of no partner (a mandate
+    for every partner). An edition that is not done shows no rows at all."""
+    if report.status != GapReport.Status.DONE:
+        return GapReportRow.objects.none()
+    rows = GapReportRow.objects.filter(report=report)
+    if reads_everything(user):
+        return rows
+    if not can_read_gap_reports(user):
+        return GapReportRow.objects.none()
+    mine = Partner.objects.filter(in_portfolio_of(user)).values("pk")
+    return rows.filter(Q(partner__isnull=True) | Q(partner__in=mine))
+
+
+def gap_report_rows(
+    report: GapReport,
+    user: AnyUser,
+    *,
+    section: str | None = None,
+    kind: str | None = None,
+    partner_id: int | None = None,
+    area: str | None = None,
+) -> QuerySet[GapReportRow]:
+    """Rows in their section's order (most important first). `area` narrows interoperability
+    rows to one area (a heat-map cell: partner_id + area)."""
+    rows = _visible_rows(report, user).select_related("partner")
+    if section:
+        rows = rows.filter(section=section)
+    if kind:
+        rows = rows.filter(kind=kind)
+    if partner_id is not None:
+        rows = rows.filter(partner_id=partner_id)
+    if area:
+        rows = rows.filter(data__area=area)
+    return rows.order_by("section", "rank", "id")
+
+
+def gap_report_changes(report: GapReport, user: AnyUser) -> QuerySet[GapReportRow]:
+    return gap_report_rows(report, user, section=Section.CHANGES)
+
+
+@dataclass
+class Summary:
+    """The one-screen executive summary, from the rows this reader may see."""
+
+    counts: dict[str, int]  # open gaps per section
+    blocking: int  # gaps that block planned work
+    partners: int  # partners with an interoperability score
+    average_score: float | None
+    top: list[GapReportRow]  # the ten most important gaps
+    changes: dict[str, int] = field(default_factory=dict)  # new / closed / slipped / level
+
+
+def gap_report_summary(report: GapReport, user: AnyUser) -> Summary:
+    """Three queries, whatever the edition's size."""
+    rows = _visible_rows(report, user)
+    aggregates = rows.aggregate(
+        blocking=Count("pk", filter=Q(is_gap=True, blocks_planned_work=True)),
+        partners=Count("pk", filter=Q(kind="partner_score")),
+        average_score=Avg("score", filter=Q(kind="partner_score")),
+        **{
+            f"gaps_{section}": Count("pk", filter=Q(is_gap=True, section=section))
+            for section in GAP_SECTIONS
+        },
+        **{
+            f"change_{kind}": Count("pk", filter=Q(section=Section.CHANGES, kind=kind))
+            for kind in CHANGE_KINDS
+        },
+    )
+    top = list(
+        rows.filter(is_gap=True)
+        .exclude(section=Section.CHANGES)
+        .select_related("partner")
+        .order_by("importance", "id")[:10]
+    )
+    average = aggregates["average_score"]
+    return Summary(
+        counts={str(s): aggregates[f"gaps_{s}"] for s in GAP_SECTIONS},
+        blocking=aggregates["blocking"],
+        partners=aggregates["partners"],
+        average_score=round(average, 1) if average is not None else None,
+        top=top,
+        changes={kind: aggregates[f"change_{kind}"] for kind in CHANGE_KINDS},
+    )
+
+
+@dataclass
+class TrendPoint:
+    report_id: int
+    as_of: Any  # date
+    average_score: float | None
+    open_gaps: int
+
+
+def gap_report_trend(report: GapReport, user: AnyUser, *, limit: int = 12) -> list[TrendPoint]:
+    """Average score and open gaps of the done editions of this edition's scope up to it,
+    oldest first, from the rows this reader may see. Two queries."""
+    editions = list(
+        GapReport.objects.filter(
+            scope_key=report.scope_key, status=GapReport.Status.DONE, as_of__lte=report.as_of
+        )
+        .order_by("-as_of", "-finished_at", "-id")
+        .values_list("pk", "as_of")[:limit]
+    )
+    rows = GapReportRow.objects.filter(report_id__in=[pk for pk, _ in editions])
+    if not reads_everything(user):
+        mine = Partner.objects.filter(in_portfolio_of(user)).values("pk")
+        rows = rows.filter(Q(partner__isnull=True) | Q(partner__in=mine))
+    figures: dict[int, dict[str, Any]] = {
+        r["report_id"]: dict(r)
+        for r in rows.values("report_id").annotate(
+            average_score=Avg("score", filter=Q(kind="partner_score")),
+            open_gaps=Count("pk", filter=Q(is_gap=True) & ~Q(section=Section.CHANGES)),
+        )
+    }
+    points = []
+    for pk, as_of in reversed(editions):
+        figure = figures.get(pk, {})
+        average = figure.get("average_score")
+        points.append(
+            TrendPoint(
+                report_id=pk,
+                as_of=as_of,
+                average_score=round(average, 1) if average is not None else None,
+                open_gaps=figure.get("open_gaps", 0),
+            )
+        )
+    return points
+
+
+@dataclass
+class HeatMap:
+    """Score per partner × area: rows are partners (by name), columns the areas any partner
+    was scored in; a cell is {"score", "level", "items", "unmet_high", "open_items"} or
+    missing."""
+
+    partners: list[dict[str, Any]]  # {"id", "name", "score", "level"}
+    areas: list[dict[str, str]]  # {"code", "label"}
+    cells: dict[tuple[int, str], dict[str, Any]]
+
+
+def gap_report_heat_map(report: GapReport, user: AnyUser) -> HeatMap:
+    """Two queries: the score rows, and open items counted per partner and area."""
+    rows = _visible_rows(report, user).filter(
+        section=Section.INTEROPERABILITY, kind__in=["partner_score", "area_score"]
+    )
+    open_items = {
+        (r["partner_id"], r["data__area"]): r["n"]
+        for r in _visible_rows(report, user)
+        .filter(section=Section.INTEROPERABILITY, kind="item")
+        .values("partner_id", "data__area")
+        .annotate(n=Count("pk"))
+    }
+    partners: list[dict[str, Any]] = []
+    cells: dict[tuple[int, str], dict[str, Any]] = {}
+    used_areas: set[str] = set()
+    for row in rows.order_by("rank", "id").values("kind", "partner_id", "data"):
+        data = row["data"]
+        if row["kind"] == "partner_score":
+            partners.append(
+                {
+                    "id": row["partner_id"],
+                    "name": data.get("partner_name", ""),
+                    "score": data.get("score"),
+                    "level": data.get("level"),
+                }
+            )
+            continue
+        area = data["area"]
+        used_areas.add(area)
+        cells[(row["partner_id"], area)] = {
+            "score": data.get("score"),
+            "level": data.get("level"),
+            "items": data.get("items", 0),
+            "unmet_high": data.get("unmet_high", 0),
+            "open_items": open_items.get((row["partner_id"], area), 0),
+        }
+    partners.sort(key=lambda p: p["name"])
+    areas = [
+        {"code": code, "label": str(label)} for code, label in Area.choices if code in used_areas
+    ]
+    return HeatMap(partners=partners, areas=areas, cells=cells)

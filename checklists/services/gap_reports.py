@@ -1,0 +1,460 @@
+"""Gap report editions: requested (on demand or by the schedule), generated once by a worker,
+always finished `done` or `failed`.
+
+An edition is claimed with a conditional update and keeps a heartbeat while its sections are
+computed; its rows are written and it is marked done in one transaction, so a crash leaves it
+`running` with no rows, and the sweep marks it failed. A failed edition can be retried."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Min, Q
+from django.utils import timezone
+
+from agreements.models import Agreement, Partner
+from checklists.exceptions import ChecklistsError
+from checklists.gap_reports.changes import change_rows, previous_edition
+from checklists.gap_reports.models import (
+    MAX_HORIZON_DAYS,
+    MIN_HORIZON_DAYS,
+    GapReport,
+    GapReportRow,
+)
+from checklists.gap_reports.notify import edition_ready
+from checklists.gap_reports.sections import (
+    SEVERITY_ORDER,
+    PlannedWork,
+    RowDraft,
+    Scope,
+    agreement_rows,
+    interoperability_rows,
+    mandate_rows,
+    sovereignty_rows,
+)
+from checklists.gap_reports.selectors import (
+    can_generate_gap_report,
+    can_read_gap_reports,
+    can_retry_gap_report,
+)
+from checklists.models import Assessment
+from config.roles import AnyUser
+
+logger = logging.getLogger(__name__)
+
+#: How far ahead of today an as-of date may be.
+MAX_DAYS_AHEAD = 366
+
+
+# --- request ---------------------------------------------------------------------------------
+
+
+def earliest_data_date() -> date | None:
+    """The first day any record speaks of: no report can be as of a day before it."""
+    days: list[date] = []
+    agreements = Agreement.objects.aggregate(
+        signed=Min("signed_on"), effective=Min("effective_on"), created=Min("created_at")
+    )
+    days += [d for d in (agreements["signed"], agreements["effective"]) if d]
+    for created in (
+        agreements["created"],
+        Partner.objects.aggregate(first=Min("created_at"))["first"],
+        Assessment.objects.aggregate(first=Min("created_at"))["first"],
+    ):
+        if created:
+            days.append(timezone.localdate(created))
+    return min(days) if days else None
+
+
+def _clean_request(
+    *,
+    by: AnyUser | None,
+    scope: str,
+    partner: Partner | int | str | None,
+    region: str,
+    as_of: date | None,
+    horizon_days: int | None,
+) -> tuple[Partner | None, str, int]:
+    errors: dict[str, list[str]] = {}
+    if scope not in GapReport.Scope.values:
+        errors["scope"] = [f"Choose one of: {', '.join(GapReport.Scope.values)}."]
+    found: Partner | None = None
+    if scope == GapReport.Scope.PARTNER:
+        found = _partner(partner, errors)
+    elif partner not in (None, ""):
+        errors["partner"] = ["Only a partner edition names a partner."]
+    region = region or ""
+    if scope == GapReport.Scope.REGION:
+        if region not in Partner.Region.values:
+            errors["region"] = [f"Choose one of: {', '.join(Partner.Region.values)}."]
+    elif region:
+        errors["region"] = ["Only a region edition names a region."]
+    _check_as_of(as_of, errors)
+    horizon = horizon_days if horizon_days is not None else 90
+    if not isinstance(horizon, int) or not MIN_HORIZON_DAYS <= horizon <= MAX_HORIZON_DAYS:
+        errors["horizon_days"] = [
+            f"Enter a whole number of days from {MIN_HORIZON_DAYS} to {MAX_HORIZON_DAYS}."
+        ]
+    allowed = by is None or can_generate_gap_report(by, scope=scope, partner=found, region=region)
+    if not errors and not allowed:
+        if scope == GapReport.Scope.PARTNER:
+            errors["partner"] = ["No such partner in your portfolio."]
+        elif scope == GapReport.Scope.REGION:
+            errors["region"] = ["You hold no partner in this region."]
+        else:
+            raise PermissionDenied("You may not generate gap reports.")
+    if errors:
+        raise ValidationError(errors)
+    return found, region, horizon
+
+
+def _partner(partner: Partner | int | str | None, errors: dict[str, list[str]]) -> Partner | None:
+    if isinstance(partner, Partner):
+        return partner
+    if partner in (None, ""):
+        errors["partner"] = ["A partner edition needs a partner."]
+        return None
+    try:
+        return Partner.objects.get(pk=int(partner))
+    except (Partner.DoesNotExist, ValueError, TypeError, OverflowError):
+        errors["partner"] = [f"No such partner: {partner}."]
+        return None
+
+
+def _check_as_of(as_of: date | None, errors: dict[str, list[str]]) -> None:
+    if not isinstance(as_of, date):
+        errors["as_of"] = ["Enter the as-of date, e.g. 2026-12-01."]
+        return
+    latest = timezone.localdate() + timedelta(days=MAX_DAYS_AHEAD)
+    if as_of > latest:
+        errors["as_of"] = [f"An as-of date can be at most {MAX_DAYS_AHEAD} days ahead."]
+        return
+    first = earliest_data_date()
+    if first is None:
+        errors["as_of"] = ["There is no data to report on yet."]
+    elif as_of < first:
+        errors["as_of"] = [f"Accord holds no data before {first:%d %B %Y}: pick a later date."]
+
+
+def _open_identical(scope_key: str, as_of: date, horizon: int) -> GapReport | None:
+    return GapReport.objects.filter(
+        scope_key=scope_key,
+        as_of=as_of,
+        horizon_days=horizon,
+        status__in=GapReport.OPEN_STATUSES,
+    ).first()
+
+
+def _enqueue(report: GapReport) -> None:
+    from checklists.tasks import generate_gap_report  # tasks import services: import late
+
+    transaction.on_commit(lambda: generate_gap_report.delay(report.pk))
+
+
+def gap_report_request(
+    *,
+    by: AnyUser | None,
+    scope: str,
+    partner: Partner | int | str | None = None,
+    region: str = "",
+    as_of: date | None,
+    horizon_days: int | None = 90,
+) -> GapReport:
+    """Queue an edition, or answer with the identical one already queued or running.
+    `by=None` is the system (the schedule, the command): it may generate any edition."""
+    if by is not None and not can_read_gap_reports(by):
+        raise PermissionDenied("You may not generate gap reports.")
+    found, region, horizon = _clean_request(
+        by=by, scope=scope, partner=partner, region=region, as_of=as_of, horizon_days=horizon_days
+    )
+    assert as_of is not None
+    key = GapReport.key_for(scope, partner_id=found.pk if found else None, region=region)
+    existing = _open_identical(key, as_of, horizon)
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            report = GapReport.objects.create(
+                scope=scope,
+                partner=found,
+                region=region,
+                as_of=as_of,
+                horizon_days=horizon,
+                generated_by=by if isinstance(by, User) else None,
+                trigger=GapReport.Trigger.ON_DEMAND,
+            )
+    except IntegrityError:
+        # Another request won the race for the same edition: answer with that one.
+        existing = _open_identical(key, as_of, horizon)
+        if existing is None:
+            raise
+        return existing
+    _enqueue(report)
+    return report
+
+
+def gap_report_retry(*, report: GapReport, by: AnyUser) -> GapReport:
+    """A failed edition is queued again, keeping its identity (and its place in the period)."""
+    if not can_retry_gap_report(by, report):
+        if report.status != GapReport.Status.FAILED:
+            raise ChecklistsError(
+                f"Only a failed report is retried; this one is {report.get_status_display()}."
+            )
+        raise PermissionDenied("You may not retry this report.")
+    if _open_identical(report.scope_key, report.as_of, report.horizon_days):
+        raise ChecklistsError("An identical report is already being generated.")
+    try:
+        with transaction.atomic():
+            changed = GapReport.objects.filter(pk=report.pk, status=GapReport.Status.FAILED).update(
+                status=GapReport.Status.QUEUED,
+                progress=0,
+                progress_label="Queued again",
+                reason="",
+                started_at=None,
+                finished_at=None,
+                heartbeat_at=None,
+            )
+    except IntegrityError:
+        raise ChecklistsError("An identical report is already being generated.") from None
+    report.refresh_from_db()
+    if changed:
+        _enqueue(report)
+    return report
+
+
+def gap_report_scheduled(*, as_of: date) -> GapReport:
+    """The weekly portfolio edition of the ISO week of `as_of`: one per period whatever the
+    number of runs (a unique constraint), queued only by the run that created it."""
+    year, week, _ = as_of.isocalendar()
+    period = f"{year}-W{week:02d}"
+    key = GapReport.key_for(GapReport.Scope.PORTFOLIO)
+    existing = GapReport.objects.filter(
+        scope_key=key, period=period, trigger=GapReport.Trigger.SCHEDULED
+    ).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            report = GapReport.objects.create(
+                scope=GapReport.Scope.PORTFOLIO,
+                as_of=as_of,
+                trigger=GapReport.Trigger.SCHEDULED,
+                period=period,
+            )
+    except IntegrityError:
+        return GapReport.objects.get(
+            scope_key=key, period=period, trigger=GapReport.Trigger.SCHEDULED
+        )
+    _enqueue(report)
+    return report
+
+
+# --- generation ------------------------------------------------------------------------------
+
+#: The steps of a generation, with the progress each reaches and its label.
+_STEPS: list[tuple[str, int, str]] = [
+    ("interoperability", 20, "Scoring interoperability"),
+    ("agreements", 40, "Reading agreements"),
+    ("mandates", 60, "Reading mandates"),
+    ("sovereignty", 80, "Checking engagements"),
+    ("changes", 90, "Comparing with the previous edition"),
+]
+
+
+def _beat(report: GapReport, progress: int, label: str) -> None:
+    GapReport.objects.filter(pk=report.pk, status=GapReport.Status.RUNNING).update(
+        progress=progress, progress_label=label, heartbeat_at=timezone.now()
+    )
+
+
+def compute_sections(
+    scope: Scope, *, on_step: Callable[[int, str], None] | None = None
+) -> list[RowDraft]:
+    """Every section's rows, not yet ranked (the benchmark calls this too)."""
+    planned = PlannedWork.of(scope)
+    builders: dict[str, Callable[[], list[RowDraft]]] = {
+        "interoperability": lambda: interoperability_rows(scope),
+        "agreements": lambda: agreement_rows(scope, planned),
+        "mandates": lambda: mandate_rows(scope, planned),
+        "sovereignty": lambda: sovereignty_rows(scope),
+    }
+    drafts: list[RowDraft] = []
+    for name, progress, label in _STEPS[:4]:
+        if on_step:
+            on_step(progress - 20, label)
+        drafts += builders[name]()
+    return drafts
+
+
+def _rank(drafts: list[RowDraft]) -> dict[int, int]:
+    """Sort the drafts into their importance across sections, and give each its rank within
+    its section: {id(draft): rank}. Within a section each builder's order holds; across
+    sections, gaps that block planned work come first, then the more severe, then the nearer
+    date."""
+    ranks: dict[int, int] = {}
+    by_section: dict[str, list[RowDraft]] = {}
+    for draft in drafts:
+        by_section.setdefault(draft.section, []).append(draft)
+    for section_drafts in by_section.values():
+        section_drafts.sort(key=RowDraft.order)
+        for rank, draft in enumerate(section_drafts):
+            ranks[id(draft)] = rank
+    sections = list(GapReportRow.Section.values)
+    drafts.sort(
+        key=lambda d: (
+            d.section == GapReportRow.Section.CHANGES,
+            not d.is_gap,
+            not d.blocks_planned_work,
+            SEVERITY_ORDER.get(d.severity, 3),
+            d.due_on or date.max,
+            sections.index(d.section),
+            ranks[id(d)],
+        )
+    )
+    return ranks
+
+
+def _totals(drafts: list[RowDraft]) -> dict[str, Any]:
+    gaps = [d for d in drafts if d.is_gap]
+    totals: dict[str, Any] = {
+        section: sum(1 for d in gaps if d.section == section)
+        for section in GapReportRow.Section.values
+        if section != GapReportRow.Section.CHANGES
+    }
+    totals["open_gaps"] = len(gaps)
+    totals["blocking"] = sum(1 for d in gaps if d.blocks_planned_work)
+    scores = [d.score for d in drafts if d.kind == "partner_score" and d.score is not None]
+    totals["average_score"] = round(sum(scores) / len(scores), 1) if scores else None
+    return totals
+
+
+def _write(report: GapReport, drafts: list[RowDraft], previous: GapReport | None) -> bool:
+    """Rows and `done` in one transaction; False when the claim was lost meanwhile."""
+    ranks = _rank(drafts)
+    rows = []
+    for importance, draft in enumerate(drafts):
+        rank = ranks[id(draft)]
+        rows.append(
+            GapReportRow(
+                report=report,
+                section=draft.section,
+                kind=draft.kind,
+                partner_id=draft.partner_id,
+                rank=rank,
+                importance=importance,
+                key=draft.key[:200],
+                is_gap=draft.is_gap,
+                severity=draft.severity,
+                blocks_planned_work=draft.blocks_planned_work,
+                due_on=draft.due_on,
+                score=draft.score,
+                data=draft.data,
+            )
+        )
+    with transaction.atomic():
+        changed = GapReport.objects.filter(pk=report.pk, status=GapReport.Status.RUNNING).update(
+            status=GapReport.Status.DONE,
+            progress=100,
+            progress_label="Done",
+            totals=_totals(drafts),
+            previous=previous,
+            finished_at=timezone.now(),
+            heartbeat_at=timezone.now(),
+        )
+        if changed != 1:
+            transaction.set_rollback(True)
+            return False
+        GapReportRow.objects.bulk_create(rows, batch_size=1000)
+    return True
+
+
+def gap_report_generate(*, report: GapReport) -> GapReport:
+    """Generate a queued edition once: only the worker whose conditional update claims it
+    runs; it always ends `done` or `failed`."""
+    now = timezone.now()
+    claimed = GapReport.objects.filter(pk=report.pk, status=GapReport.Status.QUEUED).update(
+        status=GapReport.Status.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        progress=0,
+        progress_label="Starting",
+        attempts=report.attempts + 1,
+    )
+    report.refresh_from_db()
+    if claimed != 1:
+        return report
+    done = False
+    try:
+        scope = Scope.of(report)
+        drafts = compute_sections(scope, on_step=lambda p, label: _beat(report, p, label))
+        _beat(report, 90, "Comparing with the previous edition")
+        previous = previous_edition(report)
+        drafts += change_rows(drafts, previous)
+        done = _write(report, drafts, previous)
+    except SoftTimeLimitExceeded:
+        _fail(report, "It took longer than the time limit; retry it, or narrow the scope.")
+        raise
+    except Exception as error:
+        # Recorded on the edition (failed, with the reason) and logged with its traceback.
+        logger.exception("Gap report %s stopped.", report.pk)
+        _fail(report, f"Generation stopped: {type(error).__name__}: {error}")
+    report.refresh_from_db()
+    if done:
+        transaction.on_commit(lambda: edition_ready(report))
+    return report
+
+
+def _fail(report: GapReport, reason: str) -> None:
+    GapReport.objects.filter(pk=report.pk, status=GapReport.Status.RUNNING).update(
+        status=GapReport.Status.FAILED, reason=reason, finished_at=timezone.now()
+    )
+    logger.warning("Gap report %s failed: %s", report.pk, reason)
+
+
+# --- the sweep -------------------------------------------------------------------------------
+
+
+def _stale_cutoff(now: datetime) -> datetime:
+    return now - timedelta(seconds=settings.ACCORD_GAP_REPORT_STALE_AFTER_SECONDS)
+
+
+def gap_reports_fail_stale(*, now: datetime) -> list[int]:
+    """Running editions whose worker stopped (no heartbeat for the stale limit) are marked
+    failed with the reason; their rows were never written."""
+    cutoff = _stale_cutoff(now)
+    stale = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+    failed = []
+    for report in GapReport.objects.filter(stale, status=GapReport.Status.RUNNING):
+        last = report.heartbeat_at or report.started_at
+        assert last is not None
+        changed = GapReport.objects.filter(
+            stale, pk=report.pk, status=GapReport.Status.RUNNING
+        ).update(
+            status=GapReport.Status.FAILED,
+            reason=(
+                "The worker stopped while generating (no sign of life since "
+                f"{last:%Y-%m-%d %H:%M:%S %Z}); nothing of it was kept. Retry it."
+            ),
+            finished_at=now,
+        )
+        if changed == 1:
+            failed.append(report.pk)
+    return failed
+
+
+def gap_reports_lost_in_queue(*, now: datetime) -> list[int]:
+    """Queued editions older than the stale limit: their message may have been lost with the
+    broker, so the sweep sends them again. Only one worker can claim an edition."""
+    return list(
+        GapReport.objects.filter(
+            status=GapReport.Status.QUEUED, created_at__lt=_stale_cutoff(now)
+        ).values_list("pk", flat=True)
+    )

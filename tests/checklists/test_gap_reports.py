@@ -1,0 +1,251 @@
+"""Gap report editions: contents of each section on a known portfolio, what changed between
+two editions, access through the selectors and the API, the schedule, bad input, crashes."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from unittest import mock
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
+from django.db import IntegrityError
+from django.http import Http404
+from django.utils import timezone
+
+from agreements.models import Agreement
+from checklists.exceptions import ChecklistsError
+from checklists.gap_reports.models import GapReport, GapReportRow
+from checklists.gap_reports.selectors import (
+    gap_report_for_user,
+    gap_report_heat_map,
+    gap_report_rows,
+    gap_report_summary,
+    gap_report_trend,
+)
+from checklists.models import ItemResponse
+from checklists.services.gap_reports import (
+    gap_report_generate,
+    gap_report_request,
+    gap_report_retry,
+    gap_report_scheduled,
+    gap_reports_fail_stale,
+)
+from checklists.tasks import weekly_gap_report
+from tests.checklists.gap_portfolio import TODAY
+from tests.factories import AgreementFactory
+
+
+def generate(by, **kwargs) -> GapReport:
+    kwargs.setdefault("scope", GapReport.Scope.PORTFOLIO)
+    kwargs.setdefault("as_of", TODAY)
+    report = gap_report_request(by=by, **kwargs)
+    return gap_report_generate(report=report)
+
+
+def rows_of(report, user, section) -> dict[str, GapReportRow]:
+    return {row.key: row for row in gap_report_rows(report, user, section=section)}
+
+
+def test_each_section_lists_the_known_portfolios_gaps(portfolio, personas) -> None:
+    report = generate(personas.manager)
+    assert report.status == GapReport.Status.DONE and report.progress == 100
+    manager = personas.manager
+    colombia, panama = personas.colombia.pk, personas.panama.pk
+
+    interop = rows_of(report, manager, "interoperability")
+    score = interop[f"score:partner:{colombia}"]
+    assert score.score == pytest.approx(round(100 * 2 / 6, 1))  # 3·0 + 1·1 + 2·0.5 of 6
+    items = [r for r in gap_report_rows(report, manager, section="interoperability", kind="item")]
+    assert [r.data["item_code"] for r in items] == ["C-1", "L-1"]  # high before medium
+    assert items[0].data["overdue"] is True and items[0].data["owner"] == "María Ortega"
+    assert f"assessment:partner:{panama}:none" in interop  # Panama was never assessed
+
+    agreements = rows_of(report, manager, "agreements")
+    expiring = agreements[f"agreement:{portfolio.pk}:expiring:partner:{colombia}"]
+    assert expiring.data["days"] == 40 and expiring.blocks_planned_work
+    stuck = next(r for r in agreements.values() if r.kind == "legal_review")
+    assert stuck.data["days"] == 45 and stuck.partner_id == panama
+
+    mandates = rows_of(report, manager, "mandates")
+    pending = next(r for r in mandates.values() if r.kind == "pending_review")
+    assert pending.data["days"] == 10 and pending.partner_id == panama
+    unmandated = mandates[f"mandate:none:partner:{colombia}:activity:maritime-interdiction"]
+    assert unmandated.blocks_planned_work and unmandated.data["engagements"] == 1
+
+    sovereignty = list(gap_report_rows(report, manager, section="sovereignty"))
+    assert [r.kind for r in sovereignty] == ["consent"]
+    assert sovereignty[0].data["request_by"] == (TODAY + timedelta(days=10)).isoformat()
+
+
+def test_gaps_that_block_planned_work_rank_before_theoretical_ones(portfolio, personas) -> None:
+    report = generate(personas.manager)
+    agreements = list(gap_report_rows(report, personas.manager, section="agreements"))
+    assert agreements[0].blocks_planned_work and not agreements[-1].blocks_planned_work
+    top = gap_report_summary(report, personas.manager).top
+    assert top[0].blocks_planned_work
+    assert len(top) <= 10
+
+
+def test_the_second_edition_says_what_changed_since_the_first(portfolio, personas) -> None:
+    first = generate(personas.manager, as_of=TODAY - timedelta(days=7))
+    # Since then: the expiry moved later, Colombia's secure voice was fixed, a new agreement
+    # in legal review appeared for Colombia.
+    Agreement.objects.filter(pk=portfolio.pk).update(expires_on=TODAY + timedelta(days=50))
+    ItemResponse.objects.filter(item__code="C-1").update(result="met")
+    fresh = AgreementFactory(
+        reference="MOU-COL-2026-009", status=Agreement.Status.LEGAL_REVIEW,
+        parties=[personas.colombia],
+    )  # fmt: skip
+    second = generate(personas.manager)
+    assert second.previous == first
+    changes = {(r.kind, r.data["gap_key"]): r for r in second.rows.filter(section="changes")}
+    colombia = personas.colombia.pk
+    assert ("closed", f"item:partner:{colombia}:urn:accord:test:gaps:C-1") in changes
+    slipped = changes[("slipped", f"agreement:{portfolio.pk}:expiring:partner:{colombia}")]
+    assert slipped.data["after"] == (TODAY + timedelta(days=50)).isoformat()
+    assert ("new", f"agreement:{fresh.pk}:legal_review:partner:{colombia}") in changes
+    assert any(kind == "level" for kind, _ in changes)  # 33 % (level 1) → 83 % (level 2)
+    summary = gap_report_summary(second, personas.manager)
+    assert summary.changes["closed"] >= 1 and summary.changes["slipped"] == 1
+    trend = gap_report_trend(second, personas.manager)
+    assert [p.report_id for p in trend] == [first.pk, second.pk]
+    assert trend[0].average_score < trend[1].average_score
+
+
+def test_a_liaison_officer_reads_only_their_partners_rows_of_a_portfolio_edition(
+    portfolio, personas
+) -> None:
+    report = generate(personas.manager)
+    partners = set(gap_report_rows(report, personas.lo).values_list("partner_id", flat=True))
+    assert partners <= {personas.colombia.pk, personas.colombian_navy.pk, None}
+    theirs = set(gap_report_rows(report, personas.other_lo).values_list("partner_id", flat=True))
+    assert personas.colombia.pk not in theirs and personas.panama.pk in theirs
+    everything = gap_report_summary(report, personas.manager)
+    mine = gap_report_summary(report, personas.lo)
+    assert mine.counts["agreements"] < everything.counts["agreements"]
+    theirs_or_none = {personas.colombia.pk, personas.colombian_navy.pk, None}
+    assert mine.top and all(r.partner_id in theirs_or_none for r in mine.top)
+    heat = gap_report_heat_map(report, personas.other_lo)
+    assert heat.partners == []  # Panama has no score; Colombia's is not theirs
+
+
+def test_a_partner_edition_is_read_only_by_that_partners_officers(portfolio, personas) -> None:
+    report = generate(personas.lo, scope="partner", partner=personas.colombia)
+    assert gap_report_for_user(personas.manager, report.pk) == report
+    assert gap_report_for_user(personas.lo, report.pk) == report
+    for stranger in (personas.other_lo, personas.outsider):
+        with pytest.raises(Http404):
+            gap_report_for_user(stranger, report.pk)
+    with pytest.raises(ValidationError) as refused:
+        gap_report_request(by=personas.other_lo, scope="partner", partner=personas.colombia,
+                           as_of=TODAY)  # fmt: skip
+    assert "partner" in refused.value.message_dict
+    with pytest.raises(PermissionDenied):
+        gap_report_request(by=personas.outsider, scope="portfolio", as_of=TODAY)
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"as_of": date(1990, 1, 1)}, "as_of"),
+        ({"as_of": TODAY + timedelta(days=800)}, "as_of"),
+        ({"as_of": None}, "as_of"),
+        ({"horizon_days": 3}, "horizon_days"),
+        ({"horizon_days": 731}, "horizon_days"),
+        ({"scope": "galaxy"}, "scope"),
+        ({"scope": "partner", "partner": 987654}, "partner"),
+        ({"scope": "partner"}, "partner"),
+        ({"scope": "region", "region": "atlantis"}, "region"),
+        ({"scope": "portfolio", "region": "caribbean"}, "region"),
+    ],
+)
+def test_bad_requests_name_the_field_and_write_nothing(portfolio, personas, fields, field):
+    request = {"scope": "portfolio", "as_of": TODAY, **fields}
+    with pytest.raises(ValidationError) as refused:
+        gap_report_request(by=personas.manager, **request)
+    assert field in refused.value.message_dict
+    assert not GapReport.objects.exists()
+
+
+def test_an_identical_request_while_one_is_queued_answers_with_that_one(portfolio, personas):
+    first = gap_report_request(by=personas.manager, scope="portfolio", as_of=TODAY)
+    again = gap_report_request(by=personas.lo, scope="portfolio", as_of=TODAY)
+    assert again == first and GapReport.objects.count() == 1
+    with pytest.raises(IntegrityError):
+        GapReport.objects.create(scope="portfolio", as_of=TODAY)  # the database agrees
+
+
+def test_the_weekly_task_run_twice_yields_one_edition(portfolio, personas) -> None:
+    with mock.patch("checklists.tasks.generate_gap_report.delay"):
+        first = weekly_gap_report(TODAY.isoformat())
+        second = weekly_gap_report(TODAY.isoformat())
+        later_same_week = gap_report_scheduled(as_of=TODAY + timedelta(days=0))
+    assert first == second == later_same_week.pk
+    assert GapReport.objects.filter(trigger="scheduled").count() == 1
+    assert (
+        GapReport.objects.get().period == f"{TODAY.isocalendar()[0]}-W{TODAY.isocalendar()[1]:02d}"
+    )
+
+
+def test_a_crash_mid_generation_leaves_no_visible_rows_and_the_sweep_fails_it(
+    portfolio, personas
+) -> None:
+    report = gap_report_request(by=personas.manager, scope="portfolio", as_of=TODAY)
+    dies_while_writing = mock.patch(
+        "checklists.services.gap_reports.GapReportRow.objects.bulk_create",
+        side_effect=KeyboardInterrupt,  # the worker dies while writing
+    )
+    with dies_while_writing, pytest.raises(KeyboardInterrupt):
+        gap_report_generate(report=report)
+    report.refresh_from_db()
+    assert report.status == GapReport.Status.RUNNING
+    assert not GapReportRow.objects.exists()
+    assert list(gap_report_rows(report, personas.manager)) == []
+    later = timezone.now() + timedelta(hours=1)
+    assert gap_reports_fail_stale(now=later) == [report.pk]
+    report.refresh_from_db()
+    assert report.status == GapReport.Status.FAILED and "worker stopped" in report.reason
+    assert gap_reports_fail_stale(now=later) == []  # twice: nothing more happens
+
+
+def test_a_failed_edition_is_retried_and_then_done(portfolio, personas) -> None:
+    report = gap_report_request(by=personas.manager, scope="portfolio", as_of=TODAY)
+    with mock.patch(
+        "checklists.services.gap_reports.agreement_rows", side_effect=RuntimeError("disk full")
+    ):
+        report = gap_report_generate(report=report)
+    assert report.status == GapReport.Status.FAILED and "disk full" in report.reason
+    assert not report.rows.exists()
+    with pytest.raises(PermissionDenied):
+        gap_report_retry(report=report, by=personas.outsider)
+    report = gap_report_retry(report=report, by=personas.manager)
+    assert report.status == GapReport.Status.QUEUED
+    report = gap_report_generate(report=report)
+    assert report.status == GapReport.Status.DONE and report.attempts == 2
+    with pytest.raises(ChecklistsError):
+        gap_report_retry(report=report, by=personas.manager)  # a done one is not retried
+
+
+def test_a_done_edition_never_changes(portfolio, personas) -> None:
+    report = generate(personas.manager)
+    report.reason = "edited"
+    with pytest.raises(ChecklistsError):
+        report.save()
+    row = report.rows.first()
+    with pytest.raises(ChecklistsError):
+        row.save()
+
+
+def test_generating_twice_does_nothing_more(portfolio, personas) -> None:
+    report = generate(personas.manager)
+    count = report.rows.count()
+    assert gap_report_generate(report=report).status == GapReport.Status.DONE
+    assert report.rows.count() == count
+
+
+def test_the_command_generates_and_prints_an_edition(portfolio, personas, capsys) -> None:
+    call_command("generate_gap_report", "--as-of", TODAY.isoformat(), "--horizon", "60")
+    output = capsys.readouterr().out
+    assert "Done" in output and "Agreements:" in output
+    assert GapReport.objects.get().horizon_days == 60

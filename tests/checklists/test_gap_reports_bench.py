@@ -1,0 +1,32 @@
+"""The gap report part of the benchmark at tier S: the ORM finds the gaps raw SQL finds, and
+reading a stored edition takes a fixed number of queries."""
+
+from __future__ import annotations
+
+import pytest
+
+from agreements import bench
+from checklists import bench as checklists_bench
+from checklists.gap_reports import bench as gap_reports_bench
+
+
+@pytest.fixture
+def tier_s(db):
+    bench.generate("S")
+    return checklists_bench.generate("S")
+
+
+def test_the_gap_report_bench_matches_raw_sql_and_reads_in_fixed_queries(tier_s) -> None:
+    results = {(m.name, m.role): m for m in gap_reports_bench.measure(tier_s, repeat=1)}
+    sections = results[("gap report sections, portfolio (ORM + Python)", "—")]
+    assert sections.same_rows is True
+    generation = results[
+        ("generate the portfolio edition (sections, changes, rows written)", "system")
+    ]
+    one_partner = results[("generate one partner's edition", "system")]
+    # Set-based: the portfolio (50 partners) costs no more queries than one partner, plus
+    # the rows' batched inserts.
+    assert generation.queries <= one_partner.queries + 10
+    for role in ("manager", "lo"):
+        read = results[("read a stored portfolio edition (API detail + first rows page)", role)]
+        assert read.queries <= 16
