@@ -11,7 +11,8 @@ class ChecklistsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from checklists import history, reminders
+        from checklists import desk, history, reminders
 
         history.register()
         reminders.register_kinds()
+        desk.register()

@@ -241,3 +241,6 @@ class EvidenceFile(models.Model):
 # Gap report editions live in their own module; imported here so Django finds the models.
 from checklists.gap_reports.models import GapReport as GapReport  # noqa: E402
 from checklists.gap_reports.models import GapReportRow as GapReportRow  # noqa: E402
+from checklists.gap_reports.models import (  # noqa: E402
+    GapReportSubscription as GapReportSubscription,
+)

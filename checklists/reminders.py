@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
 
+from checklists.gap_reports.models import GapReport
+from checklists.gap_reports.selectors import gap_reports_visible_to
+from checklists.gap_reports.subscriptions import NOTICE_KIND
 from checklists.models import Assessment, Criticality, ItemResponse
 from checklists.selectors import assessments_visible_to
 from config.display import long_day
@@ -117,5 +121,49 @@ ASSESSMENT_DUE = DeadlineKind(
 )
 
 
+# --- a gap report edition is ready (a notification, not a deadline) ------------------------------
+
+
+def _done_editions() -> QuerySet[GapReport]:
+    return GapReport.objects.filter(status=GapReport.Status.DONE).select_related("partner")
+
+
+def _describe_edition(report: GapReport, due_on: date) -> Wording:
+    made = "by the weekly schedule" if report.generated_by_id is None else "on request"
+    scope = "portfolio" if report.scope == GapReport.Scope.PORTFOLIO else report.scope_label
+    return Wording(
+        subject=f"{report.scope_label} gap report as of {long_day(report.as_of)}",
+        sentence=(
+            f"The {scope} gap report as of {long_day(report.as_of)} is ready (generated {made}, "
+            f"deadlines {report.horizon_days} days ahead)."
+        ),
+        why=(
+            "You subscribed to these editions. The briefing PDF is attached, with the partners "
+            "you may read; you can end the subscription on the gap reports page."
+        ),
+        action="Read the summary, the heat map and what changed since the last edition",
+    )
+
+
+def _briefing_attachment(report: GapReport, user: User) -> list[tuple[str, bytes, str]]:
+    from checklists.gap_reports.views import briefing_filename, briefing_pdf
+
+    return [(briefing_filename(report), briefing_pdf(report, user), "application/pdf")]
+
+
+GAP_REPORT_READY = DeadlineKind(
+    code=NOTICE_KIND,
+    label="Gap report ready",
+    subjects=_done_editions,
+    date_field="as_of",
+    visible_to=gap_reports_visible_to,
+    describe=_describe_edition,
+    url=lambda report: reverse("gap-report", args=[report.pk]),
+    related=("partner",),
+    notification=True,
+    attachments=_briefing_attachment,
+)
+
+
 def register_kinds() -> None:
-    register(REMEDIATION_DUE, ASSESSMENT_DUE)
+    register(REMEDIATION_DUE, ASSESSMENT_DUE, GAP_REPORT_READY)

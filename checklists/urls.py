@@ -38,6 +38,16 @@ urlpatterns = [
 urlpatterns += [
     path("gap-reports/", gap_report_views.gap_report_list_page, name="gap-report-list"),
     path("gap-reports/new/", gap_report_views.gap_report_create_page, name="gap-report-create"),
+    path(
+        "gap-reports/subscriptions/",
+        gap_report_views.gap_report_subscribe_page,
+        name="gap-report-subscribe",
+    ),
+    path(
+        "gap-reports/subscriptions/<int:pk>/end/",
+        gap_report_views.gap_report_unsubscribe_page,
+        name="gap-report-unsubscribe",
+    ),
     path("gap-reports/<int:pk>/", gap_report_views.gap_report_page, name="gap-report"),
     path(
         "gap-reports/<int:pk>/status/", gap_report_views.gap_report_status, name="gap-report-status"

@@ -17,7 +17,7 @@ from agreements.api.mandates import (
 )
 from agreements.api.partners import ActivityTypeViewSet, PartnerViewSet, UserViewSet
 from checklists.api import AssessmentViewSet, TemplateViewSet
-from checklists.gap_reports.api import GapReportViewSet
+from checklists.gap_reports.api import GapReportSubscriptionViewSet, GapReportViewSet
 from config import views
 from config.api_auth import ObtainTokenView
 from config.reminders import urls as reminder_urls
@@ -38,6 +38,9 @@ router.register("checklist-templates", TemplateViewSet, basename="checklist-temp
 router.register("assessments", AssessmentViewSet, basename="assessment")
 router.register("reminder-rules", ReminderRuleViewSet, basename="reminder-rule")
 router.register("reminders", ReminderViewSet, basename="reminder")
+router.register(
+    "gap-report-subscriptions", GapReportSubscriptionViewSet, basename="gap-report-subscription"
+)
 router.register("gap-reports", GapReportViewSet, basename="gap-report")
 
 urlpatterns = [

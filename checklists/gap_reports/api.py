@@ -20,12 +20,18 @@ from checklists.gap_reports.models import (
     MIN_HORIZON_DAYS,
     GapReport,
     GapReportRow,
+    GapReportSubscription,
 )
 from checklists.gap_reports.selectors import (
     gap_report_for_user,
     gap_report_rows,
     gap_report_summary,
     gap_reports_visible_to,
+)
+from checklists.gap_reports.subscriptions import (
+    gap_report_subscribe,
+    gap_report_unsubscribe,
+    subscriptions_of,
 )
 from checklists.models import Area
 from checklists.services.gap_reports import gap_report_request, gap_report_retry
@@ -250,3 +256,76 @@ class GapReportViewSet(
         """Queue a failed edition again."""
         report = gap_report_retry(report=self.get_object(), by=accord_user(request))
         return self._accepted(report)
+
+
+# --- subscriptions ---------------------------------------------------------------------------
+
+
+class GapReportSubscriptionSerializer(serializers.ModelSerializer[GapReportSubscription]):
+    scope_label = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = GapReportSubscription
+        fields = ["id", "scope", "partner", "region", "scope_label", "created_at"]
+        read_only_fields = ["id", "scope_label", "created_at"]
+        extra_kwargs = {"partner": {"queryset": Partner.objects.all(), "required": False}}
+
+
+class SubscriptionHistorySerializer(serializers.Serializer[Any]):
+    at = serializers.DateTimeField()
+    change = serializers.CharField(help_text="subscribed or ended")
+    scope_label = serializers.CharField()
+    by = serializers.CharField(allow_null=True)
+
+
+class GapReportSubscriptionViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet[GapReportSubscription],
+):
+    """Your subscriptions: each new edition of the scope is e-mailed to you once, with the
+    briefing PDF as you may read it. Subscribing twice to a scope answers the existing one."""
+
+    serializer_class = GapReportSubscriptionSerializer
+    pagination_class = None
+
+    def get_queryset(self) -> QuerySet[GapReportSubscription]:
+        return subscriptions_of(self.request.user)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        subscription = gap_report_subscribe(
+            by=accord_user(request),
+            scope=data.get("scope", GapReport.Scope.PORTFOLIO),
+            partner=data.get("partner"),
+            region=data.get("region", ""),
+        )
+        return Response(self.get_serializer(subscription).data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance: GapReportSubscription) -> None:
+        gap_report_unsubscribe(by=accord_user(self.request), subscription=instance)
+
+    @extend_schema(responses={200: SubscriptionHistorySerializer(many=True)}, filters=False)
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def history(self, request: Request) -> Response:
+        """When you subscribed to and ended each scope, and who did it, newest first."""
+        records = (
+            GapReportSubscription.history.filter(user_id=request.user.pk)
+            .select_related("history_user", "partner")
+            .order_by("-history_date")[:200]
+        )
+        entries = [
+            {
+                "at": record.history_date,
+                "change": "ended" if record.history_type == "-" else "subscribed",
+                "scope_label": record.instance.scope_label,
+                "by": record.history_user.get_username() if record.history_user else None,
+            }
+            for record in records
+            if record.history_type in "+-"
+        ]
+        return Response(SubscriptionHistorySerializer(entries, many=True).data)

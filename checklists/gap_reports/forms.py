@@ -52,3 +52,17 @@ class GapReportForm(forms.Form):
         # A liaison officer picks among their own partners; the service refuses the rest.
         partner.queryset = partners_visible_to(user).order_by("name")
         self.fields["as_of"].initial = timezone.localdate()
+
+
+class SubscriptionForm(forms.Form):
+    """Subscribe to a scope's new editions: types only; the service decides what is allowed."""
+
+    scope = forms.ChoiceField(choices=GapReport.Scope.choices, initial=GapReport.Scope.PORTFOLIO)
+    partner = forms.ModelChoiceField(queryset=Partner.objects.none(), required=False)
+    region = forms.ChoiceField(choices=[("", "—"), *Partner.Region.choices], required=False)
+
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        partner = self.fields["partner"]
+        assert isinstance(partner, forms.ModelChoiceField)  # declared above
+        partner.queryset = partners_visible_to(user).order_by("name")

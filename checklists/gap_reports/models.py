@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from agreements.models import Partner
 from checklists.exceptions import ChecklistsError
@@ -213,3 +214,52 @@ class GapReportRow(models.Model):
         if not self._state.adding:
             raise ChecklistsError("A gap report row never changes.")
         super().save(*args, **kwargs)
+
+
+class GapReportSubscription(models.Model):
+    """Someone who receives each new edition of a scope by e-mail, with the briefing PDF as
+    they may read it. The e-mail goes through the reminders' ledger: once per edition and
+    subscriber, whatever happens to the job that generated it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="gap_report_subscriptions"
+    )
+    scope = models.CharField(
+        max_length=10, choices=GapReport.Scope.choices, default=GapReport.Scope.PORTFOLIO
+    )
+    partner = models.ForeignKey(
+        Partner,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="gap_report_subscriptions",
+    )
+    region = models.CharField(max_length=32, choices=Partner.Region.choices, blank=True)
+    scope_key = models.CharField(max_length=60, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["scope_key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "scope_key"], name="gap_report_subscription_once_per_scope"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ← {self.scope_label}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.scope_key = GapReport.key_for(
+            self.scope, partner_id=self.partner_id, region=self.region
+        )
+        super().save(*args, **kwargs)
+
+    @property
+    def scope_label(self) -> str:
+        if self.scope == GapReport.Scope.PARTNER and self.partner is not None:
+            return self.partner.name
+        if self.scope == GapReport.Scope.REGION:
+            return self.get_region_display()
+        return "Portfolio"

@@ -1,9 +1,11 @@
-"""What happens when an edition is done. Subscriptions (e-mailing the PDF, exactly once,
-through the reminders' ledger) hook in here; until then an edition only logs that it is ready."""
+"""What happens when an edition is done: its subscribers are e-mailed the briefing, exactly
+once, through the reminders' ledger and delivery."""
 
 from __future__ import annotations
 
 import logging
+
+from django.utils import timezone
 
 from checklists.gap_reports.models import GapReport
 
@@ -11,5 +13,14 @@ logger = logging.getLogger(__name__)
 
 
 def edition_ready(report: GapReport) -> None:
-    """Called once per edition, after the transaction that marked it done has committed."""
-    logger.info("Gap report %s is ready: %s.", report.pk, report)
+    """Called once per edition, after the transaction that marked it done has committed (a
+    second call arms nothing new)."""
+    from checklists.gap_reports.subscriptions import arm_edition_notices
+    from config.reminders.tasks import enqueue_deliveries
+
+    pending = arm_edition_notices(report)
+    logger.info(
+        "Gap report %s is ready: %s; %d subscribers to e-mail.", report.pk, report, len(pending)
+    )
+    if pending:
+        enqueue_deliveries(pending, as_of=timezone.localdate())

@@ -27,7 +27,7 @@ from django.http import (
     HttpResponseBadRequest,
     HttpResponseBase,
 )
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -35,7 +35,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from checklists.gap_reports import tables
-from checklists.gap_reports.forms import GapReportForm
+from checklists.gap_reports.forms import GapReportForm, SubscriptionForm
 from checklists.gap_reports.models import GapReport, GapReportRow
 from checklists.gap_reports.selectors import (
     GAP_SECTIONS,
@@ -48,6 +48,11 @@ from checklists.gap_reports.selectors import (
     gap_report_summary,
     gap_report_trend,
     gap_reports_visible_to,
+)
+from checklists.gap_reports.subscriptions import (
+    gap_report_subscribe,
+    gap_report_unsubscribe,
+    subscriptions_of,
 )
 from checklists.models import Area
 from checklists.services.gap_reports import gap_report_request, gap_report_retry
@@ -85,16 +90,67 @@ def gap_report_list_page(request: HttpRequest) -> HttpResponse:
     page = Paginator(editions, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    return _list_page(request, edition_filter, page, query.urlencode())
+
+
+def _list_page(
+    request: HttpRequest,
+    edition_filter: EditionFilter,
+    page: Any,
+    query: str,
+    subscription_form: SubscriptionForm | None = None,
+) -> HttpResponse:
     return render(
         request,
         "checklists/gap_reports/list.html",
         {
             "filter": edition_filter,
             "page": page,
-            "query": query.urlencode(),
+            "query": query,
             "can_generate": can_generate_gap_report(request.user, scope=GapReport.Scope.PORTFOLIO),
+            "subscriptions": list(subscriptions_of(request.user)),
+            "subscription_form": subscription_form or SubscriptionForm(user=request.user),
         },
     )
+
+
+@role_required
+@require_POST
+def gap_report_subscribe_page(request: HttpRequest) -> HttpResponse:
+    """Subscribe to a scope's new editions; a refusal shows on the list page's form."""
+    form = SubscriptionForm(request.POST, user=request.user)
+    if form.is_valid():
+        data = form.cleaned_data
+        subscription = run_service(
+            request,
+            form,
+            lambda: gap_report_subscribe(
+                by=accord_user(request),
+                scope=data["scope"],
+                partner=data["partner"] if data["scope"] == GapReport.Scope.PARTNER else None,
+                region=data["region"] if data["scope"] == GapReport.Scope.REGION else "",
+            ),
+        )
+        if subscription is not None:
+            messages.success(
+                request,
+                f"Subscribed: each new {subscription.scope_label} edition will be e-mailed to you "
+                "with its briefing PDF.",
+            )
+            return redirect("gap-report-list")
+    editions = gap_reports_visible_to(request.user)
+    page = Paginator(editions, 50).get_page(1)
+    return _list_page(request, EditionFilter({}), page, "", form)
+
+
+@role_required
+@require_POST
+def gap_report_unsubscribe_page(request: HttpRequest, pk: int) -> HttpResponse:
+    subscription = get_object_or_404(subscriptions_of(request.user), pk=pk)
+    label = subscription.scope_label
+    gap_report_unsubscribe(by=accord_user(request), subscription=subscription)
+    messages.success(request, f"Subscription to the {label} editions ended.")
+    return redirect("gap-report-list")
 
 
 @role_required
@@ -347,6 +403,10 @@ def _filename(report: GapReport, extension: str, part: str = "") -> str:
     scope = report.scope_label.lower()
     name = f"gap-report-{scope}{'-' + part if part else ''}-{report.as_of.isoformat()}"
     return safe_filename(f"{name}.{extension}")
+
+
+def briefing_filename(report: GapReport) -> str:
+    return _filename(report, "pdf")
 
 
 def briefing_pdf(report: GapReport, user: AnyUser) -> bytes:

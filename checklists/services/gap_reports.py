@@ -74,16 +74,26 @@ def earliest_data_date() -> date | None:
     return min(days) if days else None
 
 
-def _clean_request(
+def clean_scope(
+    *, by: AnyUser | None, scope: str, partner: Partner | int | str | None, region: str
+) -> tuple[Partner | None, str]:
+    """The scope of an edition or a subscription: a known scope, the partner or region it
+    names (and only that), and one the person may generate. Field-named errors."""
+    errors: dict[str, list[str]] = {}
+    found, region = _scope_errors(by=by, scope=scope, partner=partner, region=region, errors=errors)
+    if errors:
+        raise ValidationError(errors)
+    return found, region
+
+
+def _scope_errors(
     *,
     by: AnyUser | None,
     scope: str,
     partner: Partner | int | str | None,
     region: str,
-    as_of: date | None,
-    horizon_days: int | None,
-) -> tuple[Partner | None, str, int]:
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str]],
+) -> tuple[Partner | None, str]:
     if scope not in GapReport.Scope.values:
         errors["scope"] = [f"Choose one of: {', '.join(GapReport.Scope.values)}."]
     found: Partner | None = None
@@ -97,12 +107,6 @@ def _clean_request(
             errors["region"] = [f"Choose one of: {', '.join(Partner.Region.values)}."]
     elif region:
         errors["region"] = ["Only a region edition names a region."]
-    _check_as_of(as_of, errors)
-    horizon = horizon_days if horizon_days is not None else 90
-    if not isinstance(horizon, int) or not MIN_HORIZON_DAYS <= horizon <= MAX_HORIZON_DAYS:
-        errors["horizon_days"] = [
-            f"Enter a whole number of days from {MIN_HORIZON_DAYS} to {MAX_HORIZON_DAYS}."
-        ]
     allowed = by is None or can_generate_gap_report(by, scope=scope, partner=found, region=region)
     if not errors and not allowed:
         if scope == GapReport.Scope.PARTNER:
@@ -111,6 +115,26 @@ def _clean_request(
             errors["region"] = ["You hold no partner in this region."]
         else:
             raise PermissionDenied("You may not generate gap reports.")
+    return found, region
+
+
+def _clean_request(
+    *,
+    by: AnyUser | None,
+    scope: str,
+    partner: Partner | int | str | None,
+    region: str,
+    as_of: date | None,
+    horizon_days: int | None,
+) -> tuple[Partner | None, str, int]:
+    errors: dict[str, list[str]] = {}
+    _check_as_of(as_of, errors)
+    horizon = horizon_days if horizon_days is not None else 90
+    if not isinstance(horizon, int) or not MIN_HORIZON_DAYS <= horizon <= MAX_HORIZON_DAYS:
+        errors["horizon_days"] = [
+            f"Enter a whole number of days from {MIN_HORIZON_DAYS} to {MAX_HORIZON_DAYS}."
+        ]
+    found, region = _scope_errors(by=by, scope=scope, partner=partner, region=region, errors=errors)
     if errors:
         raise ValidationError(errors)
     return found, region, horizon

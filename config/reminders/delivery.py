@@ -87,6 +87,7 @@ class Notice:
     wording: Wording
     url: str  # absolute
     days_left: int
+    subject: Any = None  # the record itself, for attachments
 
     @property
     def reference(self) -> str:
@@ -119,6 +120,8 @@ class Notice:
 
     @property
     def subject_line(self) -> str:
+        if self.kind.notification:
+            return f"{self.kind.label}: {self.wording.subject}"
         if self.days_left < 0:
             return f"{self.kind.label} overdue by {self.overdue_by}: {self.reference}"
         return f"{self.kind.label} {self.when}: {self.reference}"
@@ -223,6 +226,7 @@ def _notices(claimed: list[Reminder], *, as_of: date) -> tuple[list[Notice], int
                 wording=kind.describe(subject, reminder.due_on),
                 url=absolute_url(kind.url(subject)),
                 days_left=(reminder.due_on - as_of).days,
+                subject=subject,
             )
         )
     return notices, cancelled
@@ -275,13 +279,20 @@ def _message(
 
 
 def reminder_message(notice: Notice) -> EmailMultiAlternatives:
-    return _message(
+    message = _message(
         notice.reminder.recipient,
         subject=notice.subject_line,
         template="reminder",
         context={"notice": notice},
         message_id=reminder_message_id(notice.reminder),
     )
+    if notice.kind.attachments is not None:
+        subject = notice.subject
+        for filename, content, mimetype in notice.kind.attachments(
+            subject, notice.reminder.recipient
+        ):
+            message.attach(filename, content, mimetype)
+    return message
 
 
 def digest_message(user: User, notices: list[Notice], *, as_of: date) -> EmailMultiAlternatives:

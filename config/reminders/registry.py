@@ -77,6 +77,12 @@ class DeadlineKind:
     # (an overdue review) can say so in the wording.
     related: tuple[str, ...] = ()  # select_related for describe()
     prefetch: tuple[str, ...] = ()
+    # A notification is not a deadline: nothing scans for it, it has no rule and no place on
+    # the desk or in the calendar; its app arms ledger rows when the event happens (a gap
+    # report edition is ready) and the same delivery sends them, exactly once.
+    notification: bool = False
+    # Files the e-mail carries, made for its recipient (their view of the record).
+    attachments: Callable[[Any, User], list[tuple[str, bytes, str]]] | None = None
 
     @property
     def recipients(self) -> tuple[Recipient, ...]:
@@ -100,8 +106,13 @@ def register(*kinds: DeadlineKind) -> None:
         _KINDS[kind.code] = kind
 
 
-def kinds() -> list[DeadlineKind]:
-    return sorted(_KINDS.values(), key=lambda kind: kind.code)
+def kinds(*, notifications: bool = False) -> list[DeadlineKind]:
+    """The deadline kinds (what the scan, the rules, the desk and the feed read); with
+    `notifications`, also the kinds that are events rather than dates."""
+    return sorted(
+        (kind for kind in _KINDS.values() if notifications or not kind.notification),
+        key=lambda kind: kind.code,
+    )
 
 
 def get_kind(code: str) -> DeadlineKind | None:

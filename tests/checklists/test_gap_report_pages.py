@@ -261,7 +261,7 @@ def test_the_edition_page_shows_summary_heat_map_changes_trend_and_sections(
 ) -> None:
     _, report = editions
     client = _client(personas.manager)
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(18):
         page = client.get(reverse("gap-report", args=[report.pk]))
     text = page.content.decode()
     assert "Executive summary" in text
