@@ -23,6 +23,7 @@ from django.utils import timezone
 from agreements.models import Agreement, Partner
 from checklists.exceptions import ChecklistsError
 from checklists.gap_reports.changes import change_rows, previous_edition
+from checklists.gap_reports.legal_sections import agreement_rows, mandate_rows, sovereignty_rows
 from checklists.gap_reports.models import (
     MAX_HORIZON_DAYS,
     MIN_HORIZON_DAYS,
@@ -35,10 +36,7 @@ from checklists.gap_reports.sections import (
     PlannedWork,
     RowDraft,
     Scope,
-    agreement_rows,
     interoperability_rows,
-    mandate_rows,
-    sovereignty_rows,
 )
 from checklists.gap_reports.selectors import (
     can_generate_gap_report,
