@@ -268,7 +268,11 @@ def _describe_consent(engagement: Engagement, due_on: date) -> Wording:
 
 
 def _engagements_needing_consent() -> QuerySet[Engagement]:
-    return Engagement.objects.filter(consent_request_by__isnull=False)
+    """Engagements still to come: once one has started, asking consent for it is moot (and
+    its clearance, not a reminder, tells whether it went ahead without)."""
+    return Engagement.objects.filter(
+        consent_request_by__isnull=False, starts_on__gte=timezone.localdate()
+    )
 
 
 CONSENT_REQUEST = DeadlineKind(

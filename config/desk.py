@@ -27,8 +27,9 @@ from config.roles import Role, accord_user, has_role, is_administrator
 HORIZON_DAYS = 90
 #: How far ahead a manager's desk lists what comes due soon.
 SOON_DAYS = 30
-#: How far back an overdue item still shows (older ones are the gap report's business).
-OVERDUE_DAYS = 365
+#: How far back an overdue item still shows: ten years, so a review forgotten for a decade
+#: is still on someone's desk (the dates themselves are bounded to 1900–2200).
+OVERDUE_DAYS = 3650
 
 # Which kinds each desk lists: those whose reminder rule reminds people in that position, so a
 # desk shows what its reader is reminded of (a liaison officer is not shown a legal decision).
@@ -103,14 +104,19 @@ def _kinds_for(view: str) -> list[str]:
 
 
 def by_partner_and_kind(lines: list[DeskLine]) -> list[tuple[str, list[tuple[str, list[Any]]]]]:
-    """Lines grouped by partner (an item of several partners under each), then by kind."""
+    """Lines grouped by partner, then by kind; an item of several partners once, under all
+    of them together ("Colombia, Colombian Navy"). Groups with the longest-overdue item first."""
     groups: dict[str, dict[str, list[DeskLine]]] = defaultdict(lambda: defaultdict(list))
     for line in lines:
-        for partner in line.item.wording.partners or ("Every partner",):
-            groups[partner][line.item.kind.label].append(line)
+        partners = ", ".join(line.item.wording.partners) or "Every partner"
+        groups[partners][line.item.kind.label].append(line)
+
+    def oldest(group: tuple[str, dict[str, list[DeskLine]]]) -> tuple[date, str]:
+        due = min(line.item.due_on for kind in group[1].values() for line in kind)
+        return (due, group[0].casefold())
+
     return [
-        (partner, sorted(kinds.items()))
-        for partner, kinds in sorted(groups.items(), key=lambda group: group[0].casefold())
+        (partner, sorted(kinds.items())) for partner, kinds in sorted(groups.items(), key=oldest)
     ]
 
 

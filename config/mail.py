@@ -29,6 +29,10 @@ class ReadableConsoleBackend(DjangoConsoleBackend):
             self.stream.write(
                 f"\n[also sent as {alternative.mimetype}, {len(alternative.content)} characters]\n"
             )
+        for attachment in message.attachments:
+            if isinstance(attachment, tuple):
+                filename, content, mimetype = attachment
+                self.stream.write(f"[attached: {filename}, {mimetype}, {len(content):,} bytes]\n")
         self.stream.write("-" * 79 + "\n")
 
 

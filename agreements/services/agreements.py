@@ -36,6 +36,7 @@ from agreements.selectors.partners import partners_visible_to
 from agreements.validators import validate_language_code
 from config.bounds import date_in_range
 from config.dates import add_months
+from config.display import day
 from config.roles import AnyUser, Role, has_role, is_administrator
 from config.uploads import check_upload
 from config.versioning import versioned_update
@@ -514,7 +515,7 @@ def _refuse_duplicate(agreement: Agreement, sha256: str) -> None:
             {
                 "file": [
                     f"This file is already stored on {agreement.reference} as “{existing.title}” "
-                    f"({existing.download_name}, uploaded {existing.uploaded_at:%d %b %Y})."
+                    f"({existing.download_name}, uploaded {day(existing.uploaded_at)})."
                 ]
             }
         )

@@ -298,13 +298,18 @@ class GapReportSubscriptionViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        before = subscriptions_of(request.user).count()
         subscription = gap_report_subscribe(
             by=accord_user(request),
             scope=data.get("scope", GapReport.Scope.PORTFOLIO),
             partner=data.get("partner"),
             region=data.get("region", ""),
         )
-        return Response(self.get_serializer(subscription).data, status=status.HTTP_201_CREATED)
+        created = subscriptions_of(request.user).count() > before
+        return Response(
+            self.get_serializer(subscription).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
 
     def perform_destroy(self, instance: GapReportSubscription) -> None:
         gap_report_unsubscribe(by=accord_user(self.request), subscription=instance)

@@ -27,6 +27,7 @@ from checklists.gap_reports.sections import (
     _end_of,
     _iso,
 )
+from config.display import day
 
 #: How far back a lapsed agreement with no successor still counts as a gap.
 LAPSED_LOOKBACK_DAYS = 365
@@ -388,7 +389,7 @@ def sovereignty_rows(scope: Scope) -> list[RowDraft]:
         detail = (
             "Blocked: a sovereignty constraint prohibits it."
             if kind == "blocked"
-            else f"Consent must be requested by {request_by:%d %b %Y}"
+            else f"Consent must be requested by {day(request_by)}"
             + (" — that date has passed." if overdue else ".")
         )
         drafts.append(

@@ -24,6 +24,7 @@ from agreements.models import (
 from checklists.gap_reports.models import GapReport, GapReportRow
 from checklists.models import Area, Assessment, ItemResponse
 from checklists.selectors import level_for, scores_for
+from config.display import day
 
 Section = GapReportRow.Section
 Severity = GapReportRow.Severity
@@ -305,7 +306,7 @@ def _not_assessed(scope: Scope, assessed: set[int]) -> list[RowDraft]:
                 {
                     "partner_name": name,
                     "detail": f"No approved interoperability assessment of {name} by "
-                    f"{scope.as_of:%d %b %Y}.",
+                    f"{day(scope.as_of)}.",
                 },
                 severity=Severity.MEDIUM,
                 sort_key=(3, name),

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Avg, Count, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from agreements.models import Partner
 from agreements.selectors import in_portfolio_of, partners_visible_to
@@ -81,10 +82,11 @@ def gap_report_for_user(user: AnyUser, pk: Any) -> GapReport:
 
 
 def latest_gap_report(user: AnyUser, *, scope_key: str = "portfolio") -> GapReport | None:
-    """The newest done edition of a scope the user may read (the manager's desk)."""
+    """The newest done edition of a scope the user may read (the manager's desk), dated today
+    or before: an edition as of a future day is a projection, not the current picture."""
     return (
         gap_reports_visible_to(user)
-        .filter(scope_key=scope_key, status=GapReport.Status.DONE)
+        .filter(scope_key=scope_key, status=GapReport.Status.DONE, as_of__lte=timezone.localdate())
         .order_by("-as_of", "-finished_at", "-id")
         .first()
     )

@@ -59,7 +59,8 @@ def gap_report_unsubscribe(*, by: User, subscription: GapReportSubscription) -> 
 def arm_edition_notices(report: GapReport) -> list[int]:
     """Ledger rows for the subscribers of this edition's scope who may read it; returns the
     pending rows' ids. Safe to call twice: the ledger's unique constraint keeps one row."""
-    if report.status != GapReport.Status.DONE:
+    if report.status != GapReport.Status.DONE or report.as_of > timezone.localdate():
+        # An edition as of a future day is a projection someone asked for, not news.
         return []
     subscribers = [
         subscription.user

@@ -27,6 +27,7 @@ from checklists.models import (
     ItemResponse,
 )
 from checklists.selectors import can_review_assessment, responses_to_reconfirm
+from config.display import day
 from config.errors import StaleVersionError
 from config.uploads import check_upload
 
@@ -136,7 +137,7 @@ def assessment_clone(*, source: Assessment, by: User) -> Assessment:
         raise ChecklistsError(
             f"{source.partner} already has an open round of this checklist "
             f"({open_round.get_status_display().lower()}, started "
-            f"{open_round.created_at:%d %b %Y}): finish it before starting another.",
+            f"{day(open_round.created_at)}): finish it before starting another.",
             field_errors={"source": ["An open round exists; finish it first."]},
         )
     clone = Assessment(

@@ -15,6 +15,9 @@ MAX_ESCALATION_DAYS = 3650
 # Lead reminders still go out this many days after the date (a run that was missed, a date
 # entered late); older overdue items are the escalation's business, never a burst of e-mails.
 CATCH_UP_DAYS = 30
+# An escalation still goes to the managers this long after its delay has passed (a rule
+# switched on late, a date entered long after it passed): once, not for every day missed.
+ESCALATION_CATCH_UP_DAYS = 365
 
 
 def new_feed_token() -> str:

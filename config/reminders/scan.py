@@ -15,7 +15,13 @@ from django.contrib.auth.models import User
 from django.db.models import BigIntegerField, Exists, OuterRef, Value
 
 from config.dates import minus_days, plus_days
-from config.reminders.models import CATCH_UP_DAYS, Reminder, ReminderRule, ReminderSettings
+from config.reminders.models import (
+    CATCH_UP_DAYS,
+    ESCALATION_CATCH_UP_DAYS,
+    Reminder,
+    ReminderRule,
+    ReminderSettings,
+)
 from config.reminders.registry import ROLE_RECIPIENTS, DeadlineKind, Recipient, kinds
 from config.reminders.rules import rules_by_kind
 from config.roles import Role
@@ -161,7 +167,7 @@ def _candidates(
             for target in targets:
                 offer(subject_id, due_on, target, lead)
     if escalation:
-        overdue_from = minus_days(as_of, escalation + CATCH_UP_DAYS)
+        overdue_from = minus_days(as_of, escalation + ESCALATION_CATCH_UP_DAYS)
         overdue_to = minus_days(as_of, escalation)
         if overdue_from and overdue_to:
             for subject_id, due_on in (

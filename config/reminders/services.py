@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from config.display import day
 from config.reminders.models import Reminder, ReminderSettings, new_feed_token
 from config.reminders.registry import get_kind, kinds
 
@@ -48,7 +49,7 @@ def clean_snooze_until(value: Any, *, today: date) -> date:
         raise ValidationError({"until": ["Give the day until which to snooze (YYYY-MM-DD)."]})
     if value <= today:
         raise ValidationError(
-            {"until": [f"Snooze until a day after today ({today:%d %b %Y}), not {value:%d %b %Y}."]}
+            {"until": [f"Snooze until a day after today ({day(today)}), not {day(value)}."]}
         )
     if value > today + timedelta(days=MAX_SNOOZE_DAYS):
         raise ValidationError({"until": ["Snooze for at most a year."]})
@@ -79,8 +80,11 @@ def clean_muted_kinds(values: Any) -> list[str]:
     unknown = [v[:80] for v in values if get_kind(v) is None]
     if unknown:
         known = ", ".join(kind.code for kind in kinds())
+        named = ", ".join(unknown[:5]) + (
+            f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        )
         raise ValidationError(
-            {"muted_kinds": [f"Unknown deadline kind {', '.join(unknown)}: choose from {known}."]}
+            {"muted_kinds": [f"Unknown deadline kind {named}: choose from {known}."]}
         )
     return [kind.code for kind in kinds() if kind.code in values]
 

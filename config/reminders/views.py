@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.display import day
 from config.forms import keep_typed
 from config.history import history_entries
 from config.reminders import services
@@ -84,7 +85,7 @@ def snooze_action(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         )
         if snoozed is not None and snoozed.snoozed_until is not None:
-            messages.success(request, f"Snoozed until {snoozed.snoozed_until:%d %b %Y}.")
+            messages.success(request, f"Snoozed until {day(snoozed.snoozed_until)}.")
             return _back_to_inbox(request)
     problems = " ".join(str(e) for errors in form.errors.values() for e in errors)
     messages.error(request, f"Not snoozed: {problems}")

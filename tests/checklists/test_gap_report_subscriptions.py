@@ -168,3 +168,26 @@ def test_the_manager_desk_shows_the_latest_portfolio_edition(
     assert "Latest portfolio gap report" in desk
     assert reverse("gap-report", args=[report.pk]) in desk
     assert "block planned work" in desk
+
+
+def test_an_edition_as_of_a_future_day_is_neither_mailed_nor_the_desk_s_latest(
+    personas, django_capture_on_commit_callbacks
+) -> None:
+    from datetime import timedelta
+
+    build_portfolio(personas)
+    gap_report_subscribe(by=personas.manager, scope="portfolio")
+    current = _generate(personas.manager, django_capture_on_commit_callbacks)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        projection = gap_report_request(
+            by=personas.lo, scope="portfolio", as_of=TODAY + timedelta(days=200)
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        gap_report_generate(report=projection)
+    assert mail.outbox == []
+    client = Client()
+    client.force_login(personas.manager)
+    desk = client.get("/").content.decode()
+    assert reverse("gap-report", args=[current.pk]) in desk
+    assert reverse("gap-report", args=[projection.pk]) not in desk

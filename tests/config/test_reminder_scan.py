@@ -177,3 +177,12 @@ def test_agreements_no_longer_binding_are_not_reminded(personas, status: str) ->
     _only_expiry_rule()
     _agreement(personas, expires_on=TODAY, status=status)
     assert scan(as_of=TODAY).armed == 0
+
+
+def test_an_item_long_overdue_is_escalated_once_when_the_rule_first_sees_it(personas) -> None:
+    _only_expiry_rule(escalate=True, escalate_after_days=7, recipients=["owner"])
+    _agreement(personas, expires_on=TODAY - timedelta(days=200))
+    scan(as_of=TODAY)
+    scan(as_of=TODAY + timedelta(days=1))
+    rows = list(Reminder.objects.values_list("lead_days", "recipient__username"))
+    assert rows == [(-7, "samuel")], rows
