@@ -43,9 +43,10 @@ INK = "#1f2328"
 
 _RC: dict[Any, Any] = {
     "svg.hashsalt": "accord",
-    # Text drawn as glyph outlines: the same letters in every browser and in WeasyPrint,
-    # whatever fonts the reader's machine has.
-    "svg.fonttype": "path",
+    # Text kept as <text> in DejaVu Sans (installed with WeasyPrint; browsers without it
+    # fall back to their sans-serif): glyph outlines made a 50-partner heat map over
+    # 500 KiB, and a page or PDF carrying it slow.
+    "svg.fonttype": "none",
     "font.family": "DejaVu Sans",
     "font.size": 9,
     "axes.edgecolor": "#8c959f",
@@ -282,6 +283,15 @@ def trend_svg(
         if series:
             axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8)
     return _render(figure)
+
+
+_LINK_TAG = re.compile(r"<a\b[^>]*>|</a>")
+
+
+def without_links(svg: str) -> str:
+    """A chart from this module with its cells' links taken out (for a PDF, where a path
+    in Accord leads nowhere); the shapes inside each link stay."""
+    return _LINK_TAG.sub("", svg)
 
 
 def inline_svg(svg: str) -> SafeString:
