@@ -53,7 +53,6 @@ Section = GapReportRow.Section
 #: Rows per section on the edition page and in the PDF; the section page and the files
 #: hold all of them.
 DETAIL_ROWS = 25
-PDF_DETAIL_ROWS = 100
 SECTION_PAGE_ROWS = 100
 
 
@@ -141,7 +140,7 @@ def _sections(
 def edition_context(report: GapReport, user: AnyUser, *, pdf: bool = False) -> dict[str, Any]:
     """What the edition page and its PDF show: a fixed number of queries per edition."""
     summary = gap_report_summary(report, user)
-    limit = PDF_DETAIL_ROWS if pdf else DETAIL_ROWS
+    limit = DETAIL_ROWS
     changes = list(gap_report_changes(report, user)[:limit])
     return {
         "report": report,
