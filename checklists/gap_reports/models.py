@@ -263,3 +263,37 @@ class GapReportSubscription(models.Model):
         if self.scope == GapReport.Scope.REGION:
             return self.get_region_display()
         return "Portfolio"
+
+
+class GapReportChart(models.Model):
+    """A chart of a done edition as one audience sees it, drawn once and kept: drawing a
+    large heat map takes seconds, and a done edition never changes. The full view is drawn
+    in the transaction that marks the edition done; a reader who sees part of it (a liaison
+    officer) gets theirs drawn on first read, keyed by the set of partners they see, so two
+    readers with different partners never share one."""
+
+    class Name(models.TextChoices):
+        HEAT_MAP = "heat_map", "Heat map"
+        SCORE_TREND = "score_trend", "Average score trend"
+        GAPS_TREND = "gaps_trend", "Open gaps trend"
+
+    #: The audience of readers who see every partner's rows.
+    EVERYONE = "all"
+
+    report = models.ForeignKey(GapReport, on_delete=models.CASCADE, related_name="charts")
+    # "all", or "partners:" and a digest of the sorted partner ids the reader sees.
+    audience = models.CharField(max_length=80)
+    name = models.CharField(max_length=20, choices=Name.choices)
+    svg = models.TextField()
+    # What the page says about the chart (partners in the edition, partners shown).
+    facts = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "audience", "name"], name="gap_report_chart_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} of gap report {self.report_id} ({self.audience})"

@@ -110,6 +110,23 @@ def _visible_rows(report: GapReport, user: AnyUser) -> QuerySet[GapReportRow]:
     return rows.filter(Q(partner__isnull=True) | Q(partner__in=mine))
 
 
+def reader_partner_ids(user: AnyUser) -> list[int] | None:
+    """The partners whose rows this reader sees (besides rows of no partner), sorted; None
+    for a reader who sees every partner. What a stored chart is keyed by."""
+    if reads_everything(user):
+        return None
+    if not can_read_gap_reports(user):
+        return []
+    return sorted(Partner.objects.filter(in_portfolio_of(user)).values_list("pk", flat=True))
+
+
+def _rows_of(report: GapReport, partner_ids: list[int] | None) -> QuerySet[GapReportRow]:
+    rows = GapReportRow.objects.filter(report=report)
+    if partner_ids is None:
+        return rows
+    return rows.filter(Q(partner__isnull=True) | Q(partner__in=partner_ids))
+
+
 def gap_report_rows(
     report: GapReport,
     user: AnyUser,
@@ -193,17 +210,25 @@ class TrendPoint:
 def gap_report_trend(report: GapReport, user: AnyUser, *, limit: int = 12) -> list[TrendPoint]:
     """Average score and open gaps of the done editions of this edition's scope up to it,
     oldest first, from the rows this reader may see. Two queries."""
-    editions = list(
-        GapReport.objects.filter(
-            scope_key=report.scope_key, status=GapReport.Status.DONE, as_of__lte=report.as_of
-        )
-        .order_by("-as_of", "-finished_at", "-id")
-        .values_list("pk", "as_of")[:limit]
+    return trend_of(report, reader_partner_ids(user), limit=limit)
+
+
+def trend_of(
+    report: GapReport, partner_ids: list[int] | None, *, limit: int = 12
+) -> list[TrendPoint]:
+    """The trend from the rows of these partners (None: every partner). Only editions done
+    by the time this one was, so an edition's trend (and its stored chart) never changes."""
+    editions = GapReport.objects.filter(
+        scope_key=report.scope_key, status=GapReport.Status.DONE, as_of__lte=report.as_of
     )
-    rows = GapReportRow.objects.filter(report_id__in=[pk for pk, _ in editions])
-    if not reads_everything(user):
-        mine = Partner.objects.filter(in_portfolio_of(user)).values("pk")
-        rows = rows.filter(Q(partner__isnull=True) | Q(partner__in=mine))
+    if report.finished_at is not None:
+        editions = editions.filter(Q(finished_at__lte=report.finished_at) | Q(pk=report.pk))
+    chosen = list(
+        editions.order_by("-as_of", "-finished_at", "-id").values_list("pk", "as_of")[:limit]
+    )
+    rows = GapReportRow.objects.filter(report_id__in=[pk for pk, _ in chosen])
+    if partner_ids is not None:
+        rows = rows.filter(Q(partner__isnull=True) | Q(partner__in=partner_ids))
     figures: dict[int, dict[str, Any]] = {
         r["report_id"]: dict(r)
         for r in rows.values("report_id").annotate(
@@ -212,7 +237,7 @@ def gap_report_trend(report: GapReport, user: AnyUser, *, limit: int = 12) -> li
         )
     }
     points = []
-    for pk, as_of in reversed(editions):
+    for pk, as_of in reversed(chosen):
         figure = figures.get(pk, {})
         average = figure.get("average_score")
         points.append(
@@ -239,12 +264,19 @@ class HeatMap:
 
 def gap_report_heat_map(report: GapReport, user: AnyUser) -> HeatMap:
     """Two queries: the score rows, and open items counted per partner and area."""
-    rows = _visible_rows(report, user).filter(
+    if report.status != GapReport.Status.DONE or not can_read_gap_reports(user):
+        return HeatMap(partners=[], areas=[], cells={})
+    return heat_map_of(report, reader_partner_ids(user))
+
+
+def heat_map_of(report: GapReport, partner_ids: list[int] | None) -> HeatMap:
+    """The heat map from the rows of these partners (None: every partner)."""
+    rows = _rows_of(report, partner_ids).filter(
         section=Section.INTEROPERABILITY, kind__in=["partner_score", "area_score"]
     )
     open_items = {
         (r["partner_id"], r["data__area"]): r["n"]
-        for r in _visible_rows(report, user)
+        for r in _rows_of(report, partner_ids)
         .filter(section=Section.INTEROPERABILITY, kind="item")
         .values("partner_id", "data__area")
         .annotate(n=Count("pk"))

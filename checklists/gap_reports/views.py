@@ -9,16 +9,12 @@ the XLSX and CSV downloads use too.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
-from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import (
     Http404,
@@ -29,12 +25,12 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from checklists.gap_reports import tables
+from checklists.gap_reports.charts import edition_charts
 from checklists.gap_reports.forms import GapReportForm, SubscriptionForm
 from checklists.gap_reports.models import GapReport, GapReportRow
 from checklists.gap_reports.selectors import (
@@ -43,10 +39,8 @@ from checklists.gap_reports.selectors import (
     can_retry_gap_report,
     gap_report_changes,
     gap_report_for_user,
-    gap_report_heat_map,
     gap_report_rows,
     gap_report_summary,
-    gap_report_trend,
     gap_reports_visible_to,
 )
 from checklists.gap_reports.subscriptions import (
@@ -56,21 +50,15 @@ from checklists.gap_reports.subscriptions import (
 )
 from checklists.models import Area
 from checklists.services.gap_reports import gap_report_request, gap_report_retry
-from config.charts import heat_map_svg, trend_svg
 from config.exports import Sheet, csv_response, safe_filename, xlsx_response
 from config.roles import AnyUser, accord_user
 from config.views import role_required, run_service, without_blanks
 
 Section = GapReportRow.Section
-#: A heat map stays readable up to about this many partners; a bigger scope shows the
-#: lowest-scoring ones (the table and the files keep every partner).
-HEAT_MAP_PARTNERS = 60
 #: Rows per section on the edition page and in the PDF; the section page and the files
 #: hold all of them.
 DETAIL_ROWS = 25
-PDF_DETAIL_ROWS = 100
 SECTION_PAGE_ROWS = 100
-CHART_CACHE_SECONDS = 24 * 60 * 60
 
 
 class EditionFilter(forms.Form):
@@ -179,79 +167,6 @@ def gap_report_create_page(request: HttpRequest) -> HttpResponse:
     return render(request, "checklists/gap_reports/new.html", {"form": form})
 
 
-def _chart(draw: Callable[..., str], **inputs: Any) -> str:
-    """A chart drawn once per distinct input: drawing a large heat map takes seconds, and a
-    done edition never changes. The key is the chart's whole input (what this reader sees),
-    so a cached chart can never show one reader another's rows."""
-    key = (
-        "gap-chart:"
-        + hashlib.sha256(
-            json.dumps([draw.__name__, inputs], default=str, sort_keys=True).encode()
-        ).hexdigest()
-    )
-    svg = cache.get(key)
-    if svg is None:
-        svg = draw(**inputs)
-        cache.set(key, svg, CHART_CACHE_SECONDS)
-    return str(svg)
-
-
-def _heat_map(report: GapReport, user: AnyUser, *, links: bool) -> dict[str, Any]:
-    heat = gap_report_heat_map(report, user)
-    partners = heat.partners
-    shown = partners
-    if len(partners) > HEAT_MAP_PARTNERS:
-        lowest = sorted(partners, key=lambda p: (p["score"] is not None, p["score"] or 0))
-        shown = sorted(lowest[:HEAT_MAP_PARTNERS], key=lambda p: p["name"])
-    if not shown or not heat.areas:
-        return {"svg": "", "partners": len(partners), "shown": len(shown)}
-    section = reverse("gap-report-section", args=[report.pk, Section.INTEROPERABILITY])
-    values = [
-        [heat.cells.get((p["id"], a["code"]), {}).get("score") for a in heat.areas] for p in shown
-    ]
-    cell_links = [
-        [
-            f"{section}?partner={p['id']}&area={a['code']}"
-            if (p["id"], a["code"]) in heat.cells
-            else None
-            for a in heat.areas
-        ]
-        for p in shown
-    ]
-    svg = _chart(
-        heat_map_svg,
-        rows=[p["name"] for p in shown],
-        columns=[a["label"] for a in heat.areas],
-        values=values,
-        links=cell_links if links else None,
-    )
-    return {"svg": svg, "partners": len(partners), "shown": len(shown)}
-
-
-def _trend(report: GapReport, user: AnyUser) -> dict[str, Any]:
-    points = gap_report_trend(report, user)
-    dates = [p.as_of for p in points]
-    # Editions with no scored partner have no average: left out rather than drawn as a hole.
-    scored = [p for p in points if p.average_score is not None] or points
-    return {
-        "points": points,
-        "score_svg": _chart(
-            trend_svg,
-            dates=[p.as_of for p in scored],
-            series={"Average score": [p.average_score for p in scored]},
-            title="Average interoperability score",
-            y_label="%",
-        ),
-        "gaps_svg": _chart(
-            trend_svg,
-            dates=dates,
-            series={"Open gaps": [float(p.open_gaps) for p in points]},
-            title="Open gaps",
-            y_label="gaps",
-        ),
-    }
-
-
 def _sections(
     report: GapReport, user: AnyUser, counts: dict[str, int], *, limit: int
 ) -> list[dict[str, Any]]:
@@ -281,7 +196,7 @@ def _sections(
 def edition_context(report: GapReport, user: AnyUser, *, pdf: bool = False) -> dict[str, Any]:
     """What the edition page and its PDF show: a fixed number of queries per edition."""
     summary = gap_report_summary(report, user)
-    limit = PDF_DETAIL_ROWS if pdf else DETAIL_ROWS
+    limit = DETAIL_ROWS
     changes = list(gap_report_changes(report, user)[:limit])
     return {
         "report": report,
@@ -292,8 +207,7 @@ def edition_context(report: GapReport, user: AnyUser, *, pdf: bool = False) -> d
         "changes_total": sum(summary.changes.values()),
         "change_counts": [(n, tables.change_words(k, n)) for k, n in summary.changes.items()],
         "counts": [(tables.section_label(s), n) for s, n in summary.counts.items()],
-        "heat_map": _heat_map(report, user, links=not pdf),
-        "trend": _trend(report, user),
+        **edition_charts(report, user, links=not pdf),
         "sections": _sections(report, user, summary.counts, limit=limit),
         "marking": settings.ACCORD_REPORT_MARKING,
     }

@@ -23,6 +23,7 @@ from django.utils import timezone
 from agreements.models import Agreement, Partner
 from checklists.exceptions import ChecklistsError
 from checklists.gap_reports.changes import change_rows, previous_edition
+from checklists.gap_reports.charts import edition_charts_store
 from checklists.gap_reports.legal_sections import agreement_rows, mandate_rows, sovereignty_rows
 from checklists.gap_reports.models import (
     MAX_HORIZON_DAYS,
@@ -395,6 +396,7 @@ def _write(report: GapReport, drafts: list[RowDraft], previous: GapReport | None
             transaction.set_rollback(True)
             return False
         GapReportRow.objects.bulk_create(rows, batch_size=1000)
+        edition_charts_store(report=report)
     return True
 
 

@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from checklists.gap_reports.models import GapReport, GapReportRow
+from checklists.gap_reports.charts import edition_charts_store
+from checklists.gap_reports.models import GapReport, GapReportChart, GapReportRow
 from checklists.services.gap_reports import gap_report_generate, gap_report_request
 
 Section = GapReportRow.Section
@@ -261,7 +262,8 @@ def test_the_edition_page_shows_summary_heat_map_changes_trend_and_sections(
 ) -> None:
     _, report = editions
     client = _client(personas.manager)
-    with django_assert_max_num_queries(18):
+    edition_charts_store(report=report)  # as generating it does
+    with django_assert_max_num_queries(16):  # the 15 of the page, and the header's reminders
         page = client.get(reverse("gap-report", args=[report.pk]))
     text = page.content.decode()
     assert "Executive summary" in text
@@ -593,3 +595,27 @@ def test_the_bench_times_the_edition_page_pdf_and_xlsx_for_each_reader(personas,
         for role in ["manager", "lo"]
     }
     assert all(m.notes.endswith("KiB") and m.samples_ms for m in results)
+
+
+def test_charts_are_drawn_once_per_audience_and_an_lo_gets_only_their_partners(
+    personas, editions, monkeypatch
+) -> None:
+    _, report = editions
+    _client(personas.manager).get(reverse("gap-report", args=[report.pk]))
+    _client(personas.lo).get(reverse("gap-report", args=[report.pk]))
+    charts = GapReportChart.objects.filter(report=report, name=GapReportChart.Name.HEAT_MAP)
+    assert charts.count() == 2
+    everyone = charts.get(audience=GapReportChart.EVERYONE)
+    assert "Colombia" in everyone.svg and "Panama" in everyone.svg
+    mine = charts.exclude(audience=GapReportChart.EVERYONE).get()
+    assert "Colombia" in mine.svg and "Panama" not in mine.svg
+
+    def refuse(**_: object) -> str:
+        raise AssertionError("a stored chart was drawn again")
+
+    monkeypatch.setattr("checklists.gap_reports.charts.heat_map_svg", refuse)
+    monkeypatch.setattr("checklists.gap_reports.charts.trend_svg", refuse)
+    for user in (personas.manager, personas.lo):
+        page = _client(user).get(reverse("gap-report", args=[report.pk]))
+        assert page.status_code == 200 and "<svg" in page.content.decode()
+    assert GapReportChart.objects.filter(report=report).count() == 6

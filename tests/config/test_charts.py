@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from defusedxml.ElementTree import fromstring
 from django.template import Context, Template
 
-from config.charts import csp_safe_svg, heat_map_svg, trend_svg
+from config.charts import csp_safe_svg, heat_map_svg, trend_svg, without_links
 
 SVG = "{http://www.w3.org/2000/svg}"
 XLINK = "{http://www.w3.org/1999/xlink}href"
@@ -104,7 +104,9 @@ def test_the_trend_draws_one_line_per_series_and_works_with_one_edition() -> Non
         y_label="Score",
     )
     _assert_csp_safe(svg)
-    assert "Colombia" not in svg  # text is drawn as outlines, so fonts never differ
+    # Text stays text (searchable, small) in the font WeasyPrint and the pages have.
+    legend = [t for t in fromstring(svg).iter(f"{SVG}text") if t.text == "Colombia"]
+    assert legend and "DejaVu Sans" in legend[0].attrib["font-family"]
     single = trend_svg(dates=[date(2026, 1, 5)], series={"Colombia": [40.0]})
     _assert_csp_safe(single)
 
@@ -137,3 +139,13 @@ def test_the_template_filter_puts_the_chart_in_the_page_unescaped() -> None:
     svg = heat_map_svg(rows=["A"], columns=["B"], values=[[1.0]])
     html = Template("{% load charts %}{{ svg|chart }}").render(Context({"svg": svg}))
     assert html.startswith("<svg")
+
+
+def test_a_chart_without_links_keeps_its_cells_and_drops_every_link() -> None:
+    svg = heat_map_svg(
+        rows=["Colombia"], columns=["Logistics"], values=[[40.0]], links=[["/gap-reports/1/"]]
+    )
+    plain = without_links(svg)
+    _assert_csp_safe(plain)
+    assert "/gap-reports/1/" in svg and "/gap-reports/1/" not in plain
+    assert plain.count("<path") == svg.count("<path")

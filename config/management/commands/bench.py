@@ -56,7 +56,9 @@ class Command(BaseCommand):
         if database["ENGINE"].endswith("sqlite3"):
             database["TEST"]["NAME"] = str(settings.VAR_DIR / f"bench-{tier}.sqlite3")
         else:
-            database["TEST"]["NAME"] = f"accord_bench_{tier.lower()}"
+            # Named after the configured database: benches of two checkouts sharing one
+            # server never drop each other's.
+            database["TEST"]["NAME"] = f"{database['NAME']}_bench_{tier.lower()}"
         setup_test_environment()
         old = setup_databases(verbosity=0, interactive=False)
         try:
