@@ -68,6 +68,10 @@ class DeadlineKind:
     recipient_paths: Mapping[Recipient, str] = field(default_factory=dict)
     # Whole roles this kind may remind besides managers (e.g. every legal advisor).
     role_recipients: tuple[Recipient, ...] = ()
+    # Recipients whose path already proves they may read the record (`visible_to` admits
+    # everyone it reaches: an agreement's owner, the partner's liaison officers), so the scan
+    # skips the access check for them. Leave a path out when in doubt: it is then checked.
+    path_grants_access: tuple[Recipient, ...] = ()
     partner_path: str = ""  # lookup from the subject to its partners' ids
     partner_names_path: str = ""  # lookup from the subject to its partners' names
     default_leads: tuple[int, ...] = (90, 60, 30, 7, 0)
