@@ -136,6 +136,7 @@ def _candidates(
     wanted: dict[Key, int] = {}
     granted: set[Key] = set()
     dated: list[tuple[int, date]] = []  # every subject in the window, read once if needed
+    thresholds: dict[date, int | None] = {}  # per due date: the same for every subject
 
     def in_window() -> list[tuple[int, date]]:
         if not dated:
@@ -171,7 +172,9 @@ def _candidates(
             )
         reads = recipient in kind.path_grants_access
         for subject_id, due_on, user_id in rows:
-            lead = latest_threshold(leads, due_on=due_on, as_of=as_of)
+            if due_on not in thresholds:
+                thresholds[due_on] = latest_threshold(leads, due_on=due_on, as_of=as_of)
+            lead = thresholds[due_on]
             if lead is None:
                 continue
             targets = people.of_role(recipient) if recipient in ROLE_RECIPIENTS else (user_id,)

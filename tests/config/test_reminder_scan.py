@@ -177,3 +177,16 @@ def test_agreements_no_longer_binding_are_not_reminded(personas, status: str) ->
     _only_expiry_rule()
     _agreement(personas, expires_on=TODAY, status=status)
     assert scan(as_of=TODAY).armed == 0
+
+
+def test_a_legal_reviewer_is_reminded_only_while_they_may_read_the_agreement(personas) -> None:
+    # The reviewer's path proves nothing about access (unlike the owner's or the portfolio's),
+    # so the scan checks it: an LO outside Colombia's portfolio gets nothing.
+    _only_expiry_rule(recipients=["legal_reviewer"])
+    agreement = _agreement(personas, expires_on=TODAY + timedelta(days=7))
+    Agreement.objects.filter(pk=agreement.pk).update(legal_reviewer=personas.other_lo)
+    scan(as_of=TODAY)
+    assert not Reminder.objects.exists()
+    personas.colombia.liaison_officers.add(personas.other_lo)
+    scan(as_of=TODAY)
+    assert list(Reminder.objects.values_list("recipient", flat=True)) == [personas.other_lo.pk]
