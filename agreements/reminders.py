@@ -6,11 +6,11 @@ from collections.abc import Callable
 from datetime import date
 from functools import partial
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from agreements.models import Agreement, Engagement, LegalMandate
+from agreements.models import Agreement, AgreementParty, Engagement, LegalMandate
 from agreements.selectors.agreements import agreements_visible_to
 from agreements.selectors.mandates import engagements_visible_to, mandates_visible_to
 from config.display import long_day
@@ -27,6 +27,8 @@ _AGREEMENT_RECIPIENTS = {
 # `agreements_visible_to` admits the portfolio's agreements and those the user owns; a legal
 # reviewer reads them only through their role, so that path is checked.
 _AGREEMENT_READERS = (Recipient.OWNER, Recipient.LIAISON_OFFICERS)
+# The parties with their partners in one query (a feed describes thousands of agreements).
+_PARTIES = Prefetch("parties", queryset=AgreementParty.objects.select_related("partner"))
 
 
 def _agreement_partners(agreement: Agreement) -> tuple[str, ...]:
@@ -103,7 +105,7 @@ AGREEMENT_EXPIRY = DeadlineKind(
     recipient_paths=_AGREEMENT_RECIPIENTS,
     path_grants_access=_AGREEMENT_READERS,
     partner_path="parties__partner",
-    prefetch=("parties__partner",),
+    prefetch=(_PARTIES,),
 )
 
 AGREEMENT_NOTICE = DeadlineKind(
@@ -117,7 +119,7 @@ AGREEMENT_NOTICE = DeadlineKind(
     recipient_paths=_AGREEMENT_RECIPIENTS,
     path_grants_access=_AGREEMENT_READERS,
     partner_path="parties__partner",
-    prefetch=("parties__partner",),
+    prefetch=(_PARTIES,),
     default_recipients=(Recipient.OWNER, Recipient.LEGAL_REVIEWER, Recipient.LIAISON_OFFICERS),
 )
 
@@ -132,7 +134,7 @@ AGREEMENT_REVIEW = DeadlineKind(
     recipient_paths=_AGREEMENT_RECIPIENTS,
     path_grants_access=_AGREEMENT_READERS,
     partner_path="parties__partner",
-    prefetch=("parties__partner",),
+    prefetch=(_PARTIES,),
     default_leads=(30, 7, 0),
 )
 

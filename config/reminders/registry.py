@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Prefetch, QuerySet
 
 
 class Recipient(StrEnum):
@@ -80,7 +80,7 @@ class DeadlineKind:
     # Lead times are counted before the date; a kind whose date is itself the moment to act
     # (an overdue review) can say so in the wording.
     related: tuple[str, ...] = ()  # select_related for describe()
-    prefetch: tuple[str, ...] = ()
+    prefetch: tuple[str | Prefetch[Any], ...] = ()  # prefetch_related for describe()
 
     @property
     def recipients(self) -> tuple[Recipient, ...]:
