@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from datetime import date, timedelta
+from statistics import median
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -23,6 +24,7 @@ from django.utils import timezone
 from agreements.bench import ON, Measurement, _queries, _time, _time_pair
 from agreements.models import Agreement, Partner
 from agreements.reminders import _LIVE_AGREEMENT
+from config.reminders.feed import RENDERED_EVENTS
 from config.reminders.models import Reminder, ReminderRule
 from config.reminders.registry import Recipient, get_kind
 from config.reminders.rules import ensure_default_rules
@@ -74,8 +76,11 @@ def prepare(context: dict[str, Any], *, seed: int = 11) -> dict[str, Any]:
     )
     ensure_default_rules()
     manager = User.objects.get(username="bench-manager")
+    legal_advisor, _ = User.objects.get_or_create(username="bench-legal-advisor")
+    legal_advisor.groups.add(Group.objects.get_or_create(name=Role.LEGAL_ADVISOR)[0])
     return {
         "manager": manager,
+        "legal_advisor": legal_advisor,
         "lo": los[0],
         "live": len(live),
         "token": reminder_settings_for(manager).feed_token,
@@ -259,6 +264,7 @@ def measure(context: dict[str, Any], *, repeat: int) -> list[Measurement]:
         assert response.status_code == 200, response.status_code
         return response.content.count(b"BEGIN:VEVENT")
 
+    feed_cold_ms, _events = _time(_fresh(fetch, clear=RENDERED_EVENTS.clear), repeat)
     feed_ms, events = _time(fetch, repeat)
     results.append(
         Measurement(
@@ -266,7 +272,39 @@ def measure(context: dict[str, Any], *, repeat: int) -> list[Measurement]:
             "manager",
             feed_ms,
             _queries(fetch),
-            notes=f"{events:,} events",
+            notes=f"{events:,} events; with no event rendered yet (a cold process)"
+            f" p50 {median(feed_cold_ms):.0f} ms",
         )
     )
+    results.extend(_desk(context, repeat=repeat))
+    return results
+
+
+def _desk(context: dict[str, Any], *, repeat: int) -> list[Measurement]:
+    """The page each person lands on after signing in, as the browser asks for it."""
+    results = []
+    for role, user in (
+        ("lo", context["lo"]),
+        ("legal", context["legal_advisor"]),
+        ("manager", context["manager"]),
+    ):
+        client = Client()
+        client.force_login(user)
+
+        def fetch(client: Client = client) -> int:
+            response = client.get("/")
+            assert response.status_code == 200, response.status_code
+            return len(response.content)
+
+        samples, size = _time(fetch, repeat)
+        results.append(
+            Measurement(
+                "desk page (/)",
+                role,
+                samples,
+                _queries(fetch),
+                notes=f"{size / 1024:,.0f} KiB of HTML; today is {date.today():%d %b %Y},"
+                f" the due dates sit around {ON:%d %b %Y}",
+            )
+        )
     return results

@@ -6,11 +6,11 @@ from collections.abc import Callable
 from datetime import date
 from functools import partial
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from agreements.models import Agreement, Engagement, LegalMandate
+from agreements.models import Agreement, AgreementParty, Engagement, LegalMandate
 from agreements.selectors.agreements import agreements_visible_to
 from agreements.selectors.mandates import engagements_visible_to, mandates_visible_to
 from config.display import long_day
@@ -24,6 +24,11 @@ _AGREEMENT_RECIPIENTS = {
     Recipient.LEGAL_REVIEWER: "legal_reviewer",
     Recipient.LIAISON_OFFICERS: "parties__partner__liaison_officers",
 }
+# `agreements_visible_to` admits the portfolio's agreements and those the user owns; a legal
+# reviewer reads them only through their role, so that path is checked.
+_AGREEMENT_READERS = (Recipient.OWNER, Recipient.LIAISON_OFFICERS)
+# The parties with their partners in one query (a feed describes thousands of agreements).
+_PARTIES = Prefetch("parties", queryset=AgreementParty.objects.select_related("partner"))
 
 
 def _agreement_partners(agreement: Agreement) -> tuple[str, ...]:
@@ -98,8 +103,9 @@ AGREEMENT_EXPIRY = DeadlineKind(
     describe=_describe_expiry,
     url=_agreement_url,
     recipient_paths=_AGREEMENT_RECIPIENTS,
+    path_grants_access=_AGREEMENT_READERS,
     partner_path="parties__partner",
-    prefetch=("parties__partner",),
+    prefetch=(_PARTIES,),
 )
 
 AGREEMENT_NOTICE = DeadlineKind(
@@ -111,8 +117,9 @@ AGREEMENT_NOTICE = DeadlineKind(
     describe=_describe_notice,
     url=_agreement_url,
     recipient_paths=_AGREEMENT_RECIPIENTS,
+    path_grants_access=_AGREEMENT_READERS,
     partner_path="parties__partner",
-    prefetch=("parties__partner",),
+    prefetch=(_PARTIES,),
     default_recipients=(Recipient.OWNER, Recipient.LEGAL_REVIEWER, Recipient.LIAISON_OFFICERS),
 )
 
@@ -125,8 +132,9 @@ AGREEMENT_REVIEW = DeadlineKind(
     describe=_describe_review,
     url=_agreement_url,
     recipient_paths=_AGREEMENT_RECIPIENTS,
+    path_grants_access=_AGREEMENT_READERS,
     partner_path="parties__partner",
-    prefetch=("parties__partner",),
+    prefetch=(_PARTIES,),
     default_leads=(30, 7, 0),
 )
 
@@ -212,6 +220,7 @@ _mandate_kind = partial(
     visible_to=mandates_visible_to,
     url=_mandate_url,
     recipient_paths=_MANDATE_RECIPIENTS,
+    path_grants_access=(Recipient.LIAISON_OFFICERS,),  # a mandate naming their partner
     role_recipients=(Recipient.LEGAL_ADVISORS,),
     partner_path="partners",
     prefetch=("partners",),
@@ -287,6 +296,8 @@ CONSENT_REQUEST = DeadlineKind(
         Recipient.OWNER: "created_by",
         Recipient.LIAISON_OFFICERS: "partner__liaison_officers",
     },
+    # The partner's LOs read its engagements; whoever created one may since have left it.
+    path_grants_access=(Recipient.LIAISON_OFFICERS,),
     partner_path="partner",
     related=("partner", "activity_type"),
     default_leads=(30, 7, 1, 0),

@@ -77,6 +77,8 @@ REMEDIATION_DUE = DeadlineKind(
         Recipient.OWNER: "owner",
         Recipient.LIAISON_OFFICERS: "assessment__partner__liaison_officers",
     },
+    # The partner's LOs read its assessments; an owner or assessor may have left the portfolio.
+    path_grants_access=(Recipient.LIAISON_OFFICERS,),
     partner_path="assessment__partner",
     related=("item", "assessment__partner", "assessment__template"),
     default_leads=(30, 7, 0),
@@ -115,6 +117,8 @@ ASSESSMENT_DUE = DeadlineKind(
         Recipient.OWNER: "assessor",
         Recipient.LIAISON_OFFICERS: "partner__liaison_officers",
     },
+    # The partner's LOs read its assessments; an owner or assessor may have left the portfolio.
+    path_grants_access=(Recipient.LIAISON_OFFICERS,),
     partner_path="partner",
     related=("partner", "template"),
     default_leads=(30, 7, 0),

@@ -5,7 +5,10 @@ reminders, so the three never disagree."""
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from threading import Lock
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -54,24 +57,82 @@ def _uid_domain() -> str:
     return urlsplit(settings.ACCORD_BASE_URL).hostname or "accord"
 
 
-def _event(item: DueItem, *, stamp: datetime, domain: str) -> Event:
+@dataclass(frozen=True)
+class _EventContent:
+    """Everything a calendar entry says (all but its DTSTAMP): equal content, equal bytes."""
+
+    uid: str
+    due_on: date
+    summary: str
+    description: str
+    url: str
+    category: str
+
+
+def _content(item: DueItem, *, domain: str) -> _EventContent:
     wording = item.wording
     link = f"{settings.ACCORD_BASE_URL}{item.url}"
-    event = Event()
-    event.add("uid", f"{item.uid}@{domain}")
-    event.add("dtstamp", stamp)
-    event.add("dtstart", item.due_on)
-    event.add("dtend", item.due_on + timedelta(days=1))
-    event.add("summary", f"{item.kind.label}: {wording.subject}")
     lines = [wording.sentence, wording.why, f"What settles it: {wording.action}."]
     if wording.partners:
         lines.append(f"Partners: {', '.join(wording.partners)}.")
     lines.append(link)
-    event.add("description", "\n".join(lines))
-    event.add("url", link)
-    event.add("categories", [item.kind.label])
+    return _EventContent(
+        uid=f"{item.uid}@{domain}",
+        due_on=item.due_on,
+        summary=f"{item.kind.label}: {wording.subject}",
+        description="\n".join(lines),
+        url=link,
+        category=item.kind.label,
+    )
+
+
+def _event(content: _EventContent, *, stamp: datetime) -> Event:
+    event = Event()
+    event.add("uid", content.uid)
+    event.add("dtstamp", stamp)
+    event.add("dtstart", content.due_on)
+    event.add("dtend", content.due_on + timedelta(days=1))
+    event.add("summary", content.summary)
+    event.add("description", content.description)
+    event.add("url", content.url)
+    event.add("categories", [content.category])
     event.add("transp", "TRANSPARENT")
     return event
+
+
+class _RenderedEvents:
+    """VEVENTs already serialised by icalendar, by their content: a feed is polled every few
+    hours and its entries rarely change, while icalendar spends most of a feed's time folding
+    lines. Bounded, least recently used out first; per process, like the code itself (nothing
+    in it is secret beyond what the feed already shows its owner, and a key is the content).
+    The DTSTAMP kept is the time the content was first rendered, which RFC 5545 allows: the
+    entry has not changed since."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._rendered: OrderedDict[_EventContent, bytes] = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, content: _EventContent, *, stamp: datetime) -> bytes:
+        with self._lock:
+            found = self._rendered.get(content)
+            if found is not None:
+                self._rendered.move_to_end(content)
+                return found
+        rendered: bytes = _event(content, stamp=stamp).to_ical()
+        with self._lock:
+            self._rendered[content] = rendered
+            while len(self._rendered) > self.size:
+                self._rendered.popitem(last=False)
+        return rendered
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rendered.clear()
+
+
+RENDERED_EVENTS = _RenderedEvents(size=50_000)
+_END = b"END:VCALENDAR\r\n"
 
 
 def feed_calendar(items: list[DueItem], *, name: str) -> bytes:
@@ -87,10 +148,13 @@ def feed_calendar(items: list[DueItem], *, name: str) -> bytes:
     calendar.add("x-published-ttl", "PT6H")
     stamp = datetime.now(UTC).replace(microsecond=0)
     domain = _uid_domain()
-    for item in items:
-        calendar.add_component(_event(item, stamp=stamp, domain=domain))
-    body: bytes = calendar.to_ical()
-    return body
+    # icalendar writes the calendar's own lines; each event's lines come from icalendar too,
+    # rendered once per content and spliced in where `add_component` would have put them.
+    head: bytes = calendar.to_ical()
+    if not head.endswith(_END):
+        raise RuntimeError("icalendar no longer ends a calendar with END:VCALENDAR.")
+    events = [RENDERED_EVENTS.get(_content(item, domain=domain), stamp=stamp) for item in items]
+    return b"".join([head[: -len(_END)], *events, _END])
 
 
 def user_feed(user: User, *, today: date, partner_id: int | None = None) -> list[DueItem]:

@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Prefetch, QuerySet
 
 
 class Recipient(StrEnum):
@@ -68,6 +68,10 @@ class DeadlineKind:
     recipient_paths: Mapping[Recipient, str] = field(default_factory=dict)
     # Whole roles this kind may remind besides managers (e.g. every legal advisor).
     role_recipients: tuple[Recipient, ...] = ()
+    # Recipients whose path already proves they may read the record (`visible_to` admits
+    # everyone it reaches: an agreement's owner, the partner's liaison officers), so the scan
+    # skips the access check for them. Leave a path out when in doubt: it is then checked.
+    path_grants_access: tuple[Recipient, ...] = ()
     partner_path: str = ""  # lookup from the subject to its partners' ids
     partner_names_path: str = ""  # lookup from the subject to its partners' names
     default_leads: tuple[int, ...] = (90, 60, 30, 7, 0)
@@ -76,7 +80,7 @@ class DeadlineKind:
     # Lead times are counted before the date; a kind whose date is itself the moment to act
     # (an overdue review) can say so in the wording.
     related: tuple[str, ...] = ()  # select_related for describe()
-    prefetch: tuple[str, ...] = ()
+    prefetch: tuple[str | Prefetch[Any], ...] = ()  # prefetch_related for describe()
     # A notification is not a deadline: nothing scans for it, it has no rule and no place on
     # the desk or in the calendar; its app arms ledger rows when the event happens (a gap
     # report edition is ready) and the same delivery sends them, exactly once.

@@ -139,3 +139,13 @@ def test_a_moved_assessment_due_date_cancels_the_old_schedule(personas, assessme
     scan(as_of=date(2027, 3, 2))
     rows = [(row[1], row[2], row[4]) for row in reminded(ASSESSMENT)]
     assert rows == [(date(2027, 3, 1), 7, "cancelled"), (date(2027, 4, 1), 30, "pending")], rows
+
+
+def test_a_remediation_owner_who_left_the_portfolio_is_not_reminded(personas, assessment) -> None:
+    only_rule(REMEDIATION)
+    personas.colombia.liaison_officers.add(personas.other_lo)
+    _answer(assessment, personas.other_lo, MCD_MED_01=(R.NOT_MET, date(2027, 2, 1)))
+    personas.colombia.liaison_officers.remove(personas.other_lo)
+    scan(as_of=date(2027, 2, 1))
+    # James owns the remediation but no longer holds Colombia; María still does.
+    assert [row[3] for row in reminded(REMEDIATION)] == ["maria"]

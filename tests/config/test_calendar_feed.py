@@ -11,6 +11,7 @@ from django.test import Client
 from icalendar import Calendar
 
 from agreements.models import Agreement
+from config.reminders import feed
 from config.reminders.models import ReminderSettings
 from config.reminders.services import reminder_settings_for
 from tests.factories import AgreementFactory
@@ -235,3 +236,29 @@ def test_the_settings_page_saves_delivery_and_muted_kinds(personas) -> None:
     assert "One daily digest" in html and "History" in html
     refused = page.post("/reminders/settings/", {"delivery": "hourly"})
     assert refused.status_code == 200 and "hourly" in refused.content.decode()
+
+
+def _whole_calendar(items: list, *, name: str) -> bytes:
+    """The feed as icalendar writes it with every event added as a component."""
+    calendar = Calendar.from_ical(feed.feed_calendar([], name=name))
+    stamp = datetime.now(ZoneInfo("UTC"))
+    domain = feed._uid_domain()
+    for item in items:
+        calendar.add_component(feed._event(feed._content(item, domain=domain), stamp=stamp))
+    return calendar.to_ical()
+
+
+def test_the_feed_is_byte_for_byte_what_icalendar_writes_and_follows_a_changed_record(
+    personas, dated
+) -> None:
+    feed.RENDERED_EVENTS.clear()
+    items = feed.user_feed(personas.manager, today=TODAY)
+    assert len(items) == 3  # two dates of Colombia's agreement, one of Panama's
+    assert feed.feed_calendar(items, name="Accord") == _whole_calendar(items, name="Accord")
+    # Rendered events are reused by content: a changed title is a new entry, never a stale one.
+    Agreement.objects.filter(pk=dated["colombia"].pk).update(title="Renamed cooperation")
+    changed = feed.user_feed(personas.manager, today=TODAY)
+    body = feed.feed_calendar(changed, name="Accord")
+    assert body == _whole_calendar(changed, name="Accord")
+    summaries = [str(e["SUMMARY"]) for e in _events(body).values()]
+    assert sum("Renamed cooperation" in summary for summary in summaries) == 2, summaries

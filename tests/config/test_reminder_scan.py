@@ -186,3 +186,16 @@ def test_an_item_long_overdue_is_escalated_once_when_the_rule_first_sees_it(pers
     scan(as_of=TODAY + timedelta(days=1))
     rows = list(Reminder.objects.values_list("lead_days", "recipient__username"))
     assert rows == [(-7, "samuel")], rows
+
+
+def test_a_legal_reviewer_is_reminded_only_while_they_may_read_the_agreement(personas) -> None:
+    # The reviewer's path proves nothing about access (unlike the owner's or the portfolio's),
+    # so the scan checks it: an LO outside Colombia's portfolio gets nothing.
+    _only_expiry_rule(recipients=["legal_reviewer"])
+    agreement = _agreement(personas, expires_on=TODAY + timedelta(days=7))
+    Agreement.objects.filter(pk=agreement.pk).update(legal_reviewer=personas.other_lo)
+    scan(as_of=TODAY)
+    assert not Reminder.objects.exists()
+    personas.colombia.liaison_officers.add(personas.other_lo)
+    scan(as_of=TODAY)
+    assert list(Reminder.objects.values_list("recipient", flat=True)) == [personas.other_lo.pk]
