@@ -7,7 +7,12 @@ from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -294,6 +299,14 @@ class GapReportSubscriptionViewSet(
     def get_queryset(self) -> QuerySet[GapReportSubscription]:
         return subscriptions_of(self.request.user)
 
+    @extend_schema(
+        responses={
+            201: GapReportSubscriptionSerializer,
+            200: OpenApiResponse(
+                GapReportSubscriptionSerializer, description="Already subscribed: that one."
+            ),
+        }
+    )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
