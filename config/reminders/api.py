@@ -20,6 +20,7 @@ from config.api import (
     ServiceCrudMixin,
     crud_schema,
 )
+from config.history import history_entries
 from config.reminders import services
 from config.reminders.feed import feed_history, feed_path
 from config.reminders.inbox import (
@@ -285,6 +286,15 @@ class ReminderViewSet(viewsets.GenericViewSet[Any]):
             by=accord_user(request), reminder=entry.reminder, until=body.validated_data["until"]
         )
         return self._answer(self._entry(pk))
+
+    @extend_schema(responses={200: HistoryEntrySerializer(many=True)}, parameters=[])
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def history(self, request: Request, pk: str | None = None) -> Response:
+        """What you did with this reminder: acknowledged, snoozed until a day — who, when, old
+        and new values, newest first. What the system does with it (sending the e-mail) is its
+        `status`, not its history."""
+        entry = self._entry(pk)
+        return Response(HistoryEntrySerializer(history_entries(entry.reminder), many=True).data)
 
 
 class ReminderSettingsSerializer(serializers.ModelSerializer[ReminderSettings]):

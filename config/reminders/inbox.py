@@ -3,7 +3,7 @@ cancelled, about records they may still read, with the kind's wording and link."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from config.history import HistoryEntry, history_entries_of
 from config.reminders.models import Reminder
 from config.reminders.registry import Wording, get_kind, kinds
 from config.reminders.selectors import reminder_subjects
@@ -87,6 +88,8 @@ class InboxEntry:
     wording: Wording
     url: str
     today: date
+    #: What the person did with it (acknowledged, snoozed), newest first; see `with_history`.
+    history: list[HistoryEntry] = field(default_factory=list)
 
     @property
     def state(self) -> InboxState:
@@ -131,3 +134,9 @@ def inbox_entries(reminders: list[Reminder], *, today: date) -> list[InboxEntry]
             )
         )
     return entries
+
+
+def with_history(entries: list[InboxEntry]) -> list[InboxEntry]:
+    """The entries with what their person did with each: one query for the whole list."""
+    found = history_entries_of(Reminder, [entry.reminder.pk for entry in entries])
+    return [replace(entry, history=found.get(entry.reminder.pk, [])) for entry in entries]
