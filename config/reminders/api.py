@@ -195,6 +195,10 @@ class ReminderSerializer(serializers.Serializer[Any]):
         source="reminder.lead_days",
         help_text="The threshold reminded (days before); negative: an escalation after.",
     )
+    reminded = serializers.CharField(
+        help_text="What the reminder is, read today, as the inbox says it: e.g. “30 days before "
+        "the date”, “Due today”, “Due 3 days ago”, “Escalation after 7 days overdue”."
+    )
     state = serializers.ChoiceField(choices=[str(s) for s in InboxState])
     status = serializers.CharField(source="reminder.status", help_text="E-mail delivery.")
     acknowledged_at = serializers.DateTimeField(source="reminder.acknowledged_at", allow_null=True)

@@ -113,6 +113,32 @@ class InboxEntry:
         """For an escalation: the days overdue it was sent after."""
         return -self.reminder.lead_days
 
+    @property
+    def reminded(self) -> str:
+        """What the reminder is, read today: "Due today" only on the day; a reminder on the
+        day read later says how long ago; an earlier one says its threshold and, once the
+        date has passed, that too."""
+        lead = self.reminder.lead_days
+        if lead < 0:
+            return f"Escalation after {_days(-lead)} overdue"
+        when = _due_when(self.days_left)
+        if lead == 0:
+            return when
+        before = f"{_days(lead)} before the date"
+        return before if self.days_left > 0 else f"{before}; {when[0].lower()}{when[1:]}"
+
+
+def _days(count: int) -> str:
+    return f"{count} day" if count == 1 else f"{count} days"
+
+
+def _due_when(days_left: int) -> str:
+    if days_left == 0:
+        return "Due today"
+    if days_left > 0:
+        return f"Due in {_days(days_left)}"
+    return f"Due {_days(-days_left)} ago"
+
 
 def inbox_entries(reminders: list[Reminder], *, today: date) -> list[InboxEntry]:
     """Wording and link for each row: one query per kind (plus the kind's prefetches). A row
