@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from agreements.models import Partner
 from checklists import services
@@ -51,6 +52,13 @@ def _answer(assessment: Assessment, round_: dict[str, Any], by: Any, today: date
         )
 
 
+def _date_back(assessment: Assessment, *, days: int) -> None:
+    """An approval of some days ago, recorded as it stands: the services approve now, so the
+    round's submission and approval are then dated back (the answers stay as answered)."""
+    at = timezone.now() - timedelta(days=days)
+    Assessment.objects.filter(pk=assessment.pk).update(submitted_at=at, approved_at=at)
+
+
 @transaction.atomic
 def load_demo_assessments(*, today: date) -> int:
     """Each partner's demo rounds, unless it already has an assessment of that template."""
@@ -84,6 +92,8 @@ def load_demo_assessments(*, today: date) -> int:
                 assessment = services.assessment_submit(assessment=assessment, by=assessor)
             if round_["status"] == Assessment.Status.APPROVED:
                 assessment = services.assessment_approve(assessment=assessment, by=manager)
+                if round_.get("approved_days_ago"):
+                    _date_back(assessment, days=round_["approved_days_ago"])
             previous = assessment
             created += 1
     return created

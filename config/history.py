@@ -23,6 +23,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import models
+from django.utils import timezone
 
 # Bookkeeping columns a reader does not care about.
 IGNORED_FIELDS = frozenset({"version", "created_at", "updated_at", "id"})
@@ -129,6 +130,9 @@ def _display(
         return str(dict(model_field.flatchoices).get(value, value))
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, datetime):  # a moment, on the clock the pages use
+        moment = timezone.localtime(value) if timezone.is_aware(value) else value
+        return f"{moment:%Y-%m-%d %H:%M}"
     return str(value)
 
 
@@ -177,10 +181,12 @@ def _user_label(record: Any) -> str:
 
 def _tracked_names(model: type[models.Model], child: ChildHistory | None) -> list[str]:
     extra = _extra_fields.get(model, ())
+    kept = {f.name for f in _history(model).model._meta.get_fields()}  # not excluded_fields
     tracked = [
         f.name
         for f in model._meta.get_fields()
         if getattr(f, "concrete", False)
+        and f.name in kept
         and f.name not in IGNORED_FIELDS
         and (f.editable or f.name in extra)
         and not f.many_to_many
@@ -209,10 +215,33 @@ def history_entries(instance: models.Model) -> list[HistoryEntry]:
     return entries
 
 
+def history_entries_of(
+    model: type[models.Model], pks: Iterable[Any]
+) -> dict[Any, list[HistoryEntry]]:
+    """The own histories (no children) of many records of one model, newest first, keyed by
+    primary key: one query for all of them, for a list that shows each row's history."""
+    wanted = list(pks)
+    if not wanted:
+        return {}
+    snapshots = _history(model).filter(**{f"{model._meta.pk.attname}__in": wanted})
+    found = _entries_by_object(model, snapshots, child=None)
+    for entries in found.values():
+        entries.reverse()
+    return found
+
+
 def _entries(
     model: type[models.Model], snapshots: models.QuerySet[Any], *, child: ChildHistory | None
 ) -> list[HistoryEntry]:
     """Entries oldest first, for the snapshots of one record or of many children."""
+    by_object = _entries_by_object(model, snapshots, child=child)
+    return [entry for entries in by_object.values() for entry in entries]
+
+
+def _entries_by_object(
+    model: type[models.Model], snapshots: models.QuerySet[Any], *, child: ChildHistory | None
+) -> dict[Any, list[HistoryEntry]]:
+    """Each record's entries, oldest first, keyed by the record's primary key."""
     names = _tracked_names(model, child)
     m2m_names = [f.name for f in getattr(_history(model).model, "_history_m2m_fields", ())]
     records = list(
@@ -221,16 +250,16 @@ def _entries(
         )
     )
     if not records:
-        return []
+        return {}
     _load_m2m_rows(model, records, [n for n in m2m_names if n in names])
     related = _related_labels(model, records, names)
     by_object: dict[Any, list[Any]] = {}
     for record in records:
         by_object.setdefault(getattr(record, model._meta.pk.attname), []).append(record)
-    entries: list[HistoryEntry] = []
-    for object_records in by_object.values():
-        entries.extend(_object_entries(model, object_records, names, related, child))
-    return entries
+    return {
+        pk: _object_entries(model, object_records, names, related, child)
+        for pk, object_records in by_object.items()
+    }
 
 
 def _load_m2m_rows(model: type[models.Model], records: list[Any], names: list[str]) -> None:

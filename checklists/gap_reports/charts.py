@@ -15,7 +15,12 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from checklists.gap_reports.models import GapReport, GapReportChart, GapReportRow
-from checklists.gap_reports.selectors import heat_map_of, reader_partner_ids, trend_of
+from checklists.gap_reports.selectors import (
+    gap_report_heat_map,
+    heat_map_of,
+    reader_partner_ids,
+    trend_of,
+)
 from config.charts import heat_map_svg, trend_svg, without_links
 from config.roles import AnyUser
 
@@ -32,25 +37,33 @@ def audience_of(partner_ids: list[int] | None) -> str:
     return f"partners:{digest}"
 
 
+def _shown(partners: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The partners a heat map shows: all, or the lowest-scoring, by name."""
+    if len(partners) <= HEAT_MAP_PARTNERS:
+        return partners
+    lowest = sorted(partners, key=lambda p: (p["score"] is not None, p["score"] or 0))
+    return sorted(lowest[:HEAT_MAP_PARTNERS], key=lambda p: p["name"])
+
+
+def _cell_path(report: GapReport, partner_id: int, area: str) -> str:
+    """The open items behind one heat-map cell: the section page of that partner and area."""
+    section = reverse("gap-report-section", args=[report.pk, GapReportRow.Section.INTEROPERABILITY])
+    return f"{section}?partner={partner_id}&area={area}"
+
+
 def _heat_map(report: GapReport, partner_ids: list[int] | None) -> tuple[str, dict[str, Any]]:
     heat = heat_map_of(report, partner_ids)
     partners = heat.partners
-    shown = partners
-    if len(partners) > HEAT_MAP_PARTNERS:
-        lowest = sorted(partners, key=lambda p: (p["score"] is not None, p["score"] or 0))
-        shown = sorted(lowest[:HEAT_MAP_PARTNERS], key=lambda p: p["name"])
+    shown = _shown(partners)
     facts = {"partners": len(partners), "shown": len(shown)}
     if not shown or not heat.areas:
         return "", facts
-    section = reverse("gap-report-section", args=[report.pk, GapReportRow.Section.INTEROPERABILITY])
     values = [
         [heat.cells.get((p["id"], a["code"]), {}).get("score") for a in heat.areas] for p in shown
     ]
     links = [
         [
-            f"{section}?partner={p['id']}&area={a['code']}"
-            if (p["id"], a["code"]) in heat.cells
-            else None
+            _cell_path(report, p["id"], a["code"]) if (p["id"], a["code"]) in heat.cells else None
             for a in heat.areas
         ]
         for p in shown
@@ -132,3 +145,29 @@ def edition_charts(report: GapReport, user: AnyUser, *, links: bool = True) -> d
             "gaps_svg": stored[Name.GAPS_TREND].svg,
         },
     }
+
+
+def heat_map_table(report: GapReport, user: AnyUser, *, base_url: str) -> dict[str, Any]:
+    """The heat map as a table, for the PDF (where the chart's links do not survive): the
+    same partners and areas, each cell its score, its open items and an absolute link to the
+    section page of that partner and area. Two queries."""
+    heat = gap_report_heat_map(report, user)
+    rows = []
+    for partner in _shown(heat.partners):
+        cells: list[dict[str, Any] | None] = []
+        for area in heat.areas:
+            cell = heat.cells.get((partner["id"], area["code"]))
+            if cell is None:
+                cells.append(None)
+                continue
+            score = cell["score"]
+            cells.append(
+                {
+                    "score": None if score is None else round(score),
+                    "band": None if score is None else min(3, int(score // 25)),
+                    "open_items": cell["open_items"],
+                    "url": f"{base_url}{_cell_path(report, partner['id'], area['code'])}",
+                }
+            )
+        rows.append({"name": partner["name"], "cells": cells})
+    return {"areas": heat.areas, "rows": rows}

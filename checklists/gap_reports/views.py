@@ -22,6 +22,7 @@ from django.http import (
     HttpResponse,
     HttpResponseBadRequest,
     HttpResponseBase,
+    QueryDict,
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -30,7 +31,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from checklists.gap_reports import tables
-from checklists.gap_reports.charts import edition_charts
+from checklists.gap_reports.charts import edition_charts, heat_map_table
 from checklists.gap_reports.forms import GapReportForm, SubscriptionForm
 from checklists.gap_reports.models import GapReport, GapReportRow
 from checklists.gap_reports.selectors import (
@@ -208,6 +209,9 @@ def edition_context(report: GapReport, user: AnyUser, *, pdf: bool = False) -> d
         "change_counts": [(n, tables.change_words(k, n)) for k, n in summary.changes.items()],
         "counts": [(tables.section_label(s), n) for s, n in summary.counts.items()],
         **edition_charts(report, user, links=not pdf),
+        "heat_table": (
+            heat_map_table(report, user, base_url=settings.ACCORD_BASE_URL or "") if pdf else None
+        ),
         "sections": _sections(report, user, summary.counts, limit=limit),
         "marking": settings.ACCORD_REPORT_MARKING,
     }
@@ -289,6 +293,13 @@ def gap_report_section_page(request: HttpRequest, pk: int, section: str) -> Http
     query = request.GET.copy()
     query.pop("page", None)
     area_code = section_filter.cleaned_data.get("area") if section_filter.is_valid() else ""
+    # The CSV holds the rows this page shows: the same partner and area.
+    csv_query = QueryDict(mutable=True)
+    csv_query["section"] = section
+    if section_filter.is_valid():
+        for name, value in section_filter.cleaned_data.items():
+            if value:
+                csv_query[name] = str(value)
     return render(
         request,
         "checklists/gap_reports/section.html",
@@ -302,6 +313,8 @@ def gap_report_section_page(request: HttpRequest, pk: int, section: str) -> Http
             "page": page,
             "table": tables.table(tables.DETAIL_COLUMNS[section], shown),
             "query": query.urlencode(),
+            "csv_query": csv_query.urlencode(),
+            "filtered": len(csv_query) > 1,
         },
     )
 
@@ -382,7 +395,23 @@ def gap_report_csv(request: HttpRequest, pk: int) -> HttpResponseBase:
         return HttpResponseBadRequest(
             f"section: choose one of {', '.join(allowed)}.", content_type="text/plain"
         )
-    rows = gap_report_rows(report, request.user, section=section).iterator(chunk_size=2000)
+    # The same filter as the section page it is downloaded from: a heat-map cell's CSV holds
+    # that partner's items in that area, not the whole section.
+    section_filter = SectionFilter(without_blanks(request.GET))
+    if not section_filter.is_valid():
+        problems = "; ".join(
+            f"{name}: {' '.join(str(e) for e in errors)}"
+            for name, errors in section_filter.errors.items()
+        )
+        return HttpResponseBadRequest(problems, content_type="text/plain")
+    partner_id = section_filter.cleaned_data["partner"]
+    area = section_filter.cleaned_data["area"] or None
+    part = "-".join(
+        str(bit) for bit in (section, partner_id and f"partner-{partner_id}", area) if bit
+    )
+    rows = gap_report_rows(
+        report, request.user, section=section, partner_id=partner_id, area=area
+    ).iterator(chunk_size=2000)
     return csv_response(
-        filename=_filename(report, "csv", section), columns=tables.COLUMNS[section], rows=rows
+        filename=_filename(report, "csv", part), columns=tables.COLUMNS[section], rows=rows
     )

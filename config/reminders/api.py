@@ -20,6 +20,7 @@ from config.api import (
     ServiceCrudMixin,
     crud_schema,
 )
+from config.history import history_entries
 from config.reminders import services
 from config.reminders.feed import feed_history, feed_path
 from config.reminders.inbox import (
@@ -194,6 +195,10 @@ class ReminderSerializer(serializers.Serializer[Any]):
         source="reminder.lead_days",
         help_text="The threshold reminded (days before); negative: an escalation after.",
     )
+    reminded = serializers.CharField(
+        help_text="What the reminder is, read today, as the inbox says it: e.g. “30 days before "
+        "the date”, “Due today”, “Due 3 days ago”, “Escalation after 7 days overdue”."
+    )
     state = serializers.ChoiceField(choices=[str(s) for s in InboxState])
     status = serializers.CharField(source="reminder.status", help_text="E-mail delivery.")
     acknowledged_at = serializers.DateTimeField(source="reminder.acknowledged_at", allow_null=True)
@@ -285,6 +290,15 @@ class ReminderViewSet(viewsets.GenericViewSet[Any]):
             by=accord_user(request), reminder=entry.reminder, until=body.validated_data["until"]
         )
         return self._answer(self._entry(pk))
+
+    @extend_schema(responses={200: HistoryEntrySerializer(many=True)}, parameters=[])
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def history(self, request: Request, pk: str | None = None) -> Response:
+        """What you did with this reminder: acknowledged, snoozed until a day — who, when, old
+        and new values, newest first. What the system does with it (sending the e-mail) is its
+        `status`, not its history."""
+        entry = self._entry(pk)
+        return Response(HistoryEntrySerializer(history_entries(entry.reminder), many=True).data)
 
 
 class ReminderSettingsSerializer(serializers.ModelSerializer[ReminderSettings]):

@@ -16,7 +16,8 @@ class ReminderRuleForm(forms.Form):
     lead_days = forms.CharField(
         label="Lead times (days before the date)",
         help_text="Comma-separated, e.g. 90, 60, 30, 7, 0 (0 = on the day).",
-        max_length=200,
+        required=False,  # `rules.clean_rule` says what is missing, as it does for the API
+        max_length=1000,
     )
     recipients = forms.MultipleChoiceField(
         label="Recipients", widget=forms.CheckboxSelectMultiple, required=False
@@ -27,7 +28,7 @@ class ReminderRuleForm(forms.Form):
     escalate_after_days = forms.CharField(
         required=False,
         label="Escalate after (days overdue)",
-        max_length=10,
+        max_length=100,
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 

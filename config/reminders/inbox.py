@@ -3,7 +3,7 @@ cancelled, about records they may still read, with the kind's wording and link."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from config.history import HistoryEntry, history_entries_of
 from config.reminders.models import Reminder
 from config.reminders.registry import Wording, get_kind, kinds
 from config.reminders.selectors import reminder_subjects
@@ -87,6 +88,8 @@ class InboxEntry:
     wording: Wording
     url: str
     today: date
+    #: What the person did with it (acknowledged, snoozed), newest first; see `with_history`.
+    history: list[HistoryEntry] = field(default_factory=list)
 
     @property
     def state(self) -> InboxState:
@@ -110,6 +113,32 @@ class InboxEntry:
         """For an escalation: the days overdue it was sent after."""
         return -self.reminder.lead_days
 
+    @property
+    def reminded(self) -> str:
+        """What the reminder is, read today: "Due today" only on the day; a reminder on the
+        day read later says how long ago; an earlier one says its threshold and, once the
+        date has passed, that too."""
+        lead = self.reminder.lead_days
+        if lead < 0:
+            return f"Escalation after {_days(-lead)} overdue"
+        when = _due_when(self.days_left)
+        if lead == 0:
+            return when
+        before = f"{_days(lead)} before the date"
+        return before if self.days_left > 0 else f"{before}; {when[0].lower()}{when[1:]}"
+
+
+def _days(count: int) -> str:
+    return f"{count} day" if count == 1 else f"{count} days"
+
+
+def _due_when(days_left: int) -> str:
+    if days_left == 0:
+        return "Due today"
+    if days_left > 0:
+        return f"Due in {_days(days_left)}"
+    return f"Due {_days(-days_left)} ago"
+
 
 def inbox_entries(reminders: list[Reminder], *, today: date) -> list[InboxEntry]:
     """Wording and link for each row: one query per kind (plus the kind's prefetches). A row
@@ -131,3 +160,9 @@ def inbox_entries(reminders: list[Reminder], *, today: date) -> list[InboxEntry]
             )
         )
     return entries
+
+
+def with_history(entries: list[InboxEntry]) -> list[InboxEntry]:
+    """The entries with what their person did with each: one query for the whole list."""
+    found = history_entries_of(Reminder, [entry.reminder.pk for entry in entries])
+    return [replace(entry, history=found.get(entry.reminder.pk, [])) for entry in entries]

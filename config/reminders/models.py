@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -22,6 +23,30 @@ ESCALATION_CATCH_UP_DAYS = 365
 
 def new_feed_token() -> str:
     return secrets.token_urlsafe(32)
+
+
+# What a person changes on a reminder of theirs; the rest of the row is the system's ledger.
+PERSON_FIELDS = ("acknowledged_at", "snoozed_until")
+
+
+class PersonActionHistory(HistoricalRecords):  # type: ignore[misc]  # simple_history ships no types
+    """The history of what people do to a ledger row (acknowledge, snooze), not of the ledger.
+
+    The scan's and subscriptions' inserts, the delivery's claims and sends and every save that
+    touches none of `PERSON_FIELDS` write no snapshot; deleting rows (a person removed, the
+    bench resetting its ledger) stays one fast DELETE, with no snapshot per row."""
+
+    def finalize(self, sender: Any, **kwargs: Any) -> None:
+        super().finalize(sender, **kwargs)
+        if sender is self.cls:
+            models.signals.post_delete.disconnect(self.post_delete, sender=sender)
+            models.signals.pre_delete.disconnect(self.pre_delete, sender=sender)
+
+    def post_save(self, instance: Any, created: bool, using: Any = None, **kwargs: Any) -> None:
+        update_fields = kwargs.get("update_fields")
+        if created or (update_fields is not None and not set(update_fields) & {*PERSON_FIELDS}):
+            return
+        super().post_save(instance, created, using=using, **kwargs)
 
 
 class ReminderRule(VersionedModel):
@@ -95,6 +120,27 @@ class Reminder(models.Model):
     cancelled_reason = models.CharField(max_length=200, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     snoozed_until = models.DateField(null=True, blank=True)
+    # Only what the person changes is kept (`PERSON_FIELDS`); the ledger's columns are not.
+    history = PersonActionHistory(
+        excluded_fields=[
+            "kind",
+            "subject_id",
+            "due_on",
+            "lead_days",
+            "recipient",
+            "status",
+            "digest",
+            "armed_on",
+            "created_at",
+            "attempts",
+            "next_attempt_at",
+            "claimed_until",
+            "last_error",
+            "sent_at",
+            "message_id",
+            "cancelled_reason",
+        ]
+    )
 
     class Meta:
         ordering = ["due_on", "kind", "subject_id"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -41,17 +42,24 @@ def ensure_default_rules() -> list[ReminderRule]:
     return list(ReminderRule.objects.all())
 
 
+_WHOLE = re.compile(r"[+-]?[0-9]{1,12}")
+
+
 def _whole_number(value: Any, *, field: str, low: int, high: int, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValidationError({field: [f"{what} must be a whole number of days."]})
-    if isinstance(value, str):
-        text = value.strip()
-        if not (text.isascii() and text.isdigit()):
-            raise ValidationError(
-                {field: [f"{what} must be a whole number of days, not “{value[:20]}”."]}
-            )
-        value = int(text)
-    number = int(value)
+    """A whole number of days in range; typed text ("-1") and JSON numbers (-1) get the same
+    message, so the page and the API refuse a value in the same words."""
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
+        number = int(value.strip())
+    if number is None:
+        shown = str(value).strip()
+        if isinstance(value, bool):
+            shown = "true" if value else "false"
+        raise ValidationError(
+            {field: [f"{what} must be a whole number of days, not “{shown[:20]}”."]}
+        )
     if not low <= number <= high:
         raise ValidationError(
             {field: [f"{what} must be between {low} and {high:,} days, not {number:,}."]}
@@ -59,16 +67,34 @@ def _whole_number(value: Any, *, field: str, low: int, high: int, what: str) -> 
     return number
 
 
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 def clean_lead_days(values: Any) -> list[int]:
-    """Lead times: whole days from 0 (on the day) to ten years, each once, largest first."""
+    """Lead times: whole days from 0 (on the day) to ten years, each once, largest first.
+
+    Text is split on commas (or semicolons); every element must be a number, so "90,,30" is
+    refused like `[90, null, 30]`, not read as `[90, 30]`."""
     if isinstance(values, str):
-        values = [part for part in values.replace(";", ",").split(",") if part.strip()]
+        values = [] if not values.strip() else values.replace(";", ",").split(",")
     if not isinstance(values, list | tuple) or not values:
         raise ValidationError(
             {"lead_days": ["Give at least one lead time, in days before the date."]}
         )
     if len(values) > 20:
         raise ValidationError({"lead_days": ["At most 20 lead times."]})
+    empty = [position for position, value in enumerate(values, start=1) if _is_empty(value)]
+    if empty:
+        places = ", ".join(str(position) for position in empty)
+        raise ValidationError(
+            {
+                "lead_days": [
+                    f"Lead time {places} of {len(values)} is empty: give whole days separated"
+                    " by commas, e.g. 90, 30, 7, 0."
+                ]
+            }
+        )
     leads = [
         _whole_number(v, field="lead_days", low=0, high=MAX_LEAD_DAYS, what="A lead time")
         for v in values

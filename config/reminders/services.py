@@ -32,7 +32,7 @@ def reminder_acknowledge(*, by: User, reminder: Reminder) -> Reminder:
     _require_recipient(by, reminder)
     if reminder.acknowledged_at is None:
         reminder.acknowledged_at = timezone.now()
-        reminder.save(update_fields=["acknowledged_at"])
+        _save_action(reminder, by=by, fields=["acknowledged_at"])
     return reminder
 
 
@@ -59,9 +59,18 @@ def clean_snooze_until(value: Any, *, today: date) -> date:
 def reminder_snooze(*, by: User, reminder: Reminder, until: Any) -> Reminder:
     """Hide an open reminder until a day: it is open again on that day."""
     _require_recipient(by, reminder)
-    reminder.snoozed_until = clean_snooze_until(until, today=timezone.localdate())
-    reminder.save(update_fields=["snoozed_until"])
+    until = clean_snooze_until(until, today=timezone.localdate())
+    if reminder.snoozed_until != until:
+        reminder.snoozed_until = until
+        _save_action(reminder, by=by, fields=["snoozed_until"])
     return reminder
+
+
+def _save_action(reminder: Reminder, *, by: User, fields: list[str]) -> None:
+    """Save what the person did, with who did it in the reminder's history."""
+    reminder._history_user = by  # type: ignore[attr-defined]  # read by simple_history
+    with transaction.atomic():
+        reminder.save(update_fields=fields)
 
 
 def reminder_settings_for(user: User) -> ReminderSettings:

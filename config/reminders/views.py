@@ -24,7 +24,13 @@ from config.reminders.feed import (
     user_feed,
 )
 from config.reminders.forms import ReminderRuleForm, ReminderSettingsForm, SnoozeForm
-from config.reminders.inbox import InboxState, inbox_entries, inbox_reminders, reminder_for_user
+from config.reminders.inbox import (
+    InboxState,
+    inbox_entries,
+    inbox_reminders,
+    reminder_for_user,
+    with_history,
+)
 from config.reminders.models import ReminderRule, ReminderSettings
 from config.reminders.registry import Recipient, get_kind
 from config.reminders.rules import can_edit_reminder_rules, reminder_rule_update, rules_by_kind
@@ -44,7 +50,7 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
         state = InboxState.OPEN
     rows = list(inbox_reminders(request.user, today=today, state=state)[:INBOX_PAGE_SIZE])
     context = {
-        "entries": inbox_entries(rows, today=today),
+        "entries": with_history(inbox_entries(rows, today=today)),
         "state": state,
         "states": list(InboxState),
         "today": today,

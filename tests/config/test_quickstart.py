@@ -39,7 +39,32 @@ def test_quickstart_prepares_demo_data_and_prints_a_login_per_role() -> None:
     assert first.capped and first.level == 1  # an unmet high-criticality item caps it
     assert second.level is not None and second.level > first.level
     assert Assessment.objects.filter(status="submitted").count() == 1
-    assert "5 assessments" in printed
+    assert "12 assessments" in printed
+
+
+@pytest.mark.django_db
+def test_the_demo_managers_heat_map_trend_and_changes_have_something_to_show() -> None:
+    call_command("quickstart", "--no-serve", stdout=io.StringIO())
+    from checklists.gap_reports.models import GapReport, GapReportRow
+    from checklists.gap_reports.selectors import gap_report_heat_map
+
+    manager = get_user_model().objects.get(username="manager")
+    older, latest = GapReport.objects.filter(scope=GapReport.Scope.PORTFOLIO).order_by("as_of")
+    assert latest.previous == older and latest.status == older.status == GapReport.Status.DONE
+    heat = gap_report_heat_map(latest, manager)
+    levels = {p["name"]: p["level"] for p in heat.partners}
+    assert len(levels) >= 6, levels
+    assert set(levels.values()) == {0, 1, 2, 3}, levels  # every level, from real checklists
+    assert len(heat.areas) == 11 and len(heat.cells) >= 6 * 11
+    before = {
+        row.data["partner_name"]: row.data["level"]
+        for row in older.rows.filter(kind="partner_score")
+    }
+    assert before != levels and len(before) >= 6  # both editions scored, and they differ
+    changes = set(
+        latest.rows.filter(section=GapReportRow.Section.CHANGES).values_list("kind", flat=True)
+    )
+    assert {"new", "closed", "level"} <= changes, changes
 
 
 @pytest.mark.django_db

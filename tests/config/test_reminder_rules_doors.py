@@ -224,3 +224,59 @@ def test_the_admin_changes_a_rule_through_the_service_and_refuses_bad_input(pers
     assert _state(rule)[2] == [30, 2]
     assert rule.history.first().history_user == personas.admin
     assert page.get("/admin/accord/reminderrule/add/").status_code == 403
+
+
+# What is typed on the page, the same value as the API receives it, and what both must say.
+SAME_WORDS = [
+    ("-1", [-1], "lead_days", "A lead time must be between 0 and 3,650 days, not -1."),
+    ("90, -1", [90, -1], "lead_days", "A lead time must be between 0 and 3,650 days, not -1."),
+    (
+        "90,,30",
+        [90, None, 30],
+        "lead_days",
+        "Lead time 2 of 3 is empty: give whole days separated by commas, e.g. 90, 30, 7, 0.",
+    ),
+    (
+        "90, 30,",
+        [90, 30, ""],
+        "lead_days",
+        "Lead time 3 of 3 is empty: give whole days separated by commas, e.g. 90, 30, 7, 0.",
+    ),
+    ("", [], "lead_days", "Give at least one lead time, in days before the date."),
+    ("1.5", [1.5], "lead_days", "A lead time must be a whole number of days, not “1.5”."),
+    ("30, 30", [30, 30], "lead_days", "Each lead time once: 30 is given twice."),
+    (
+        "-3",
+        -3,
+        "escalate_after_days",
+        "The escalation delay must be between 1 and 3,650 days, not -3.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("typed", "sent", "field", "message"), SAME_WORDS)
+def test_the_page_and_the_api_refuse_a_rule_in_the_same_words(
+    personas, api, typed, sent, field, message
+) -> None:
+    rule = _rule()
+    before = _state(rule)
+    answer = api(personas.manager).patch(
+        f"/api/v1/reminder-rules/{rule.pk}/", {field: sent, "version": rule.version}, format="json"
+    )
+    assert answer.status_code == 400, answer.content
+    assert answer.json()[field] == [message]
+
+    page = Client()
+    page.force_login(personas.manager)
+    form = {
+        "enabled": "on",
+        "lead_days": "90, 30",
+        "recipients": ["owner"],
+        "escalate_after_days": "",
+        "version": rule.version,
+        field: typed,
+    }
+    response = page.post(f"/reminders/rules/{rule.pk}/", form)
+    assert response.status_code == 200
+    assert response.context["form"].errors[field] == [message]
+    assert _state(rule) == before
