@@ -99,7 +99,7 @@ def test_a_remediation_met_since_or_replaced_by_a_later_round_is_no_deadline(
     services.assessment_approve(assessment=assessment, by=personas.manager)
     follower = services.assessment_clone(source=assessment, by=personas.lo)
     items = [item.subject for item in _items(REMEDIATION)]
-    assert [response.assessment_id for response in items] == [follower.pk]
+    assert [response["assessment_id"] for response in items] == [follower.pk]
 
 
 def _items(code: str):
