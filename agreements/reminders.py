@@ -7,14 +7,20 @@ from datetime import date
 from functools import partial
 
 from django.db.models import QuerySet
-from django.urls import reverse
 from django.utils import timezone
 
 from agreements.models import Agreement, Engagement, LegalMandate
 from agreements.selectors.agreements import agreements_visible_to
 from agreements.selectors.mandates import engagements_visible_to, mandates_visible_to
 from config.display import long_day
-from config.reminders.registry import DeadlineKind, Recipient, Row, Wording, register
+from config.reminders.registry import (
+    DeadlineKind,
+    Recipient,
+    Row,
+    Wording,
+    record_path,
+    register,
+)
 
 # Agreements whose dates still bind someone: signed and not yet in force, in force, suspended.
 _LIVE_AGREEMENT = (Agreement.Status.SIGNED, Agreement.Status.IN_FORCE, Agreement.Status.SUSPENDED)
@@ -33,10 +39,6 @@ _AGREEMENT_COLUMNS = {"reference": "reference", "title": "title", "auto_renews":
 
 def _agreement_subject(agreement: Row) -> str:
     return f"{agreement['reference']} — {agreement['title']}"
-
-
-def _agreement_url(agreement: Row) -> str:
-    return reverse("agreement-detail", args=[agreement["pk"]])
 
 
 def _describe_expiry(agreement: Row, due_on: date) -> Wording:
@@ -99,7 +101,7 @@ AGREEMENT_EXPIRY = DeadlineKind(
     date_field="expires_on",
     visible_to=agreements_visible_to,
     describe=_describe_expiry,
-    url=_agreement_url,
+    url=record_path("agreement-detail"),
     recipient_paths=_AGREEMENT_RECIPIENTS,
     path_grants_access=_AGREEMENT_READERS,
     partner_path="parties__partner",
@@ -114,7 +116,7 @@ AGREEMENT_NOTICE = DeadlineKind(
     date_field="notice_deadline",
     visible_to=agreements_visible_to,
     describe=_describe_notice,
-    url=_agreement_url,
+    url=record_path("agreement-detail"),
     recipient_paths=_AGREEMENT_RECIPIENTS,
     path_grants_access=_AGREEMENT_READERS,
     partner_path="parties__partner",
@@ -130,7 +132,7 @@ AGREEMENT_REVIEW = DeadlineKind(
     date_field="next_review_on",
     visible_to=agreements_visible_to,
     describe=_describe_review,
-    url=_agreement_url,
+    url=record_path("agreement-detail"),
     recipient_paths=_AGREEMENT_RECIPIENTS,
     path_grants_access=_AGREEMENT_READERS,
     partner_path="parties__partner",
@@ -147,10 +149,6 @@ _MANDATE_RECIPIENTS = {Recipient.LIAISON_OFFICERS: "partners__liaison_officers"}
 
 def _mandate_subject(mandate: Row) -> str:
     return f"Mandate “{mandate['title']}”"
-
-
-def _mandate_url(mandate: Row) -> str:
-    return reverse("mandate-detail", args=[mandate["pk"]])
 
 
 def _describe_mandate_review(mandate: Row, due_on: date) -> Wording:
@@ -215,7 +213,7 @@ def _pending_mandates() -> QuerySet[LegalMandate]:
 _mandate_kind = partial(
     DeadlineKind,
     visible_to=mandates_visible_to,
-    url=_mandate_url,
+    url=record_path("mandate-detail"),
     recipient_paths=_MANDATE_RECIPIENTS,
     path_grants_access=(Recipient.LIAISON_OFFICERS,),  # a mandate naming their partner
     role_recipients=(Recipient.LEGAL_ADVISORS,),
@@ -289,7 +287,7 @@ CONSENT_REQUEST = DeadlineKind(
     date_field="consent_request_by",
     visible_to=engagements_visible_to,
     describe=_describe_consent,
-    url=lambda engagement: reverse("engagement-detail", args=[engagement["pk"]]),
+    url=record_path("engagement-detail"),
     recipient_paths={
         Recipient.OWNER: "created_by",
         Recipient.LIAISON_OFFICERS: "partner__liaison_officers",

@@ -14,7 +14,14 @@ from checklists.gap_reports.subscriptions import NOTICE_KIND
 from checklists.models import Assessment, Criticality, ItemResponse
 from checklists.selectors import assessments_visible_to
 from config.display import long_day
-from config.reminders.registry import DeadlineKind, Recipient, Row, Wording, register
+from config.reminders.registry import (
+    DeadlineKind,
+    Recipient,
+    Row,
+    Wording,
+    record_path,
+    register,
+)
 from config.roles import AnyUser
 
 R = ItemResponse.Result
@@ -60,8 +67,11 @@ def _describe_remediation(response: Row, due_on: date) -> Wording:
     )
 
 
+_assessment_path = record_path("assessment")
+
+
 def _remediation_url(response: Row) -> str:
-    return f"{reverse('assessment', args=[response['assessment_id']])}#item-{response['code']}"
+    return f"{_assessment_path({'pk': response['assessment_id']})}#item-{response['code']}"
 
 
 REMEDIATION_DUE = DeadlineKind(
@@ -119,7 +129,7 @@ ASSESSMENT_DUE = DeadlineKind(
     date_field="due_on",
     visible_to=assessments_visible_to,
     describe=_describe_assessment,
-    url=lambda assessment: reverse("assessment", args=[assessment["pk"]]),
+    url=_assessment_path,
     recipient_paths={
         Recipient.OWNER: "assessor",
         Recipient.LIAISON_OFFICERS: "partner__liaison_officers",

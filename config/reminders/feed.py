@@ -100,10 +100,70 @@ def _event(content: _EventContent, *, stamp: datetime) -> Event:
     return event
 
 
+def _text(value: str) -> str:
+    """An RFC 5545 TEXT value, escaped exactly as icalendar escapes it."""
+    return (
+        value.replace("\\N", "\n")
+        .replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "\\n")
+    )
+
+
+_CONTINUATION = 0x80  # the top bits of a UTF-8 byte inside a character: 10xxxxxx
+_ESCAPES = (ord("\\"), ord("^"))
+
+
+def _folded(line: str) -> bytes:
+    """A content line folded as icalendar folds it: at most 74 octets before each CRLF-space,
+    never inside a UTF-8 character, and an escaping backslash or caret kept with what follows."""
+    data = line.encode()
+    pieces, start = [], 0
+    while len(data) - start > 74:
+        cut = start + 74
+        while data[cut] & 0xC0 == _CONTINUATION:
+            cut -= 1
+        if cut - start > 1 and data[cut - 1] in _ESCAPES:
+            cut -= 1
+        pieces.append(data[start:cut])
+        start = cut
+    pieces.append(data[start:])
+    return b"\r\n ".join(pieces)
+
+
+def _ical_date(value: date) -> str:
+    return f"{value.year:04d}{value.month:02d}{value.day:02d}"
+
+
+def _vevent(content: _EventContent, *, stamp: datetime) -> bytes:
+    """The VEVENT `_event` builds, as icalendar writes it (same properties, canonical order,
+    escaping and folding; a test holds the two byte for byte) in a fraction of its time:
+    a cold feed of forty thousand dates is written in a second or two, not a minute."""
+    if "\r" in content.url or "\n" in content.url:
+        raise ValueError(f"A URI value may not contain CR or LF characters: {content.url!r}")
+    lines = [
+        "BEGIN:VEVENT",
+        f"SUMMARY:{_text(content.summary)}",
+        f"DTSTART;VALUE=DATE:{_ical_date(content.due_on)}",
+        f"DTEND;VALUE=DATE:{_ical_date(content.due_on + timedelta(days=1))}",
+        f"DTSTAMP:{stamp.astimezone(UTC):%Y%m%dT%H%M%SZ}",
+        f"UID:{_text(content.uid)}",
+        f"CATEGORIES:{_text(content.category)}",
+        f"DESCRIPTION:{_text(content.description)}",
+        "TRANSP:TRANSPARENT",
+        f"URL:{content.url}",
+        "END:VEVENT",
+        "",
+    ]
+    return b"\r\n".join(_folded(line) for line in lines)
+
+
 class _RenderedEvents:
-    """VEVENTs already serialised by icalendar, by their content: a feed is polled every few
-    hours and its entries rarely change, while icalendar spends most of a feed's time folding
-    lines. Bounded, least recently used out first; per process, like the code itself (nothing
+    """VEVENTs already serialised, by their content: a feed is polled every few hours and its
+    entries rarely change. Bounded, least recently used out first; per process, like the code itself (nothing
     in it is secret beyond what the feed already shows its owner, and a key is the content).
     The DTSTAMP kept is the time the content was first rendered, which RFC 5545 allows: the
     entry has not changed since."""
@@ -119,7 +179,7 @@ class _RenderedEvents:
             if found is not None:
                 self._rendered.move_to_end(content)
                 return found
-        rendered: bytes = _event(content, stamp=stamp).to_ical()
+        rendered = _vevent(content, stamp=stamp)
         with self._lock:
             self._rendered[content] = rendered
             while len(self._rendered) > self.size:
@@ -148,8 +208,8 @@ def feed_calendar(items: list[DueItem], *, name: str) -> bytes:
     calendar.add("x-published-ttl", "PT6H")
     stamp = datetime.now(UTC).replace(microsecond=0)
     domain = _uid_domain()
-    # icalendar writes the calendar's own lines; each event's lines come from icalendar too,
-    # rendered once per content and spliced in where `add_component` would have put them.
+    # icalendar writes the calendar's own lines; each event's lines are written as icalendar
+    # writes them, once per content, and spliced in where `add_component` would put them.
     head: bytes = calendar.to_ical()
     if not head.endswith(_END):
         raise RuntimeError("icalendar no longer ends a calendar with END:VCALENDAR.")

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db.models import Model, Prefetch, QuerySet
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 
 class Recipient(StrEnum):
@@ -137,3 +138,24 @@ def get_kind(code: str) -> DeadlineKind | None:
 
 def kind_choices() -> list[tuple[str, str]]:
     return [(kind.code, kind.label) for kind in kinds()]
+
+
+#: A number no real primary key is, reversed in its place (see `record_path`).
+_PK_MARK = 987_654_321_012_345
+
+
+def record_path(url_name: str) -> Callable[[Row], str]:
+    """`url` for a kind whose record page is `url_name` with the row's pk as its one argument:
+    `reverse()` costs more than the rest of a feed entry, so the path is reversed once (per
+    script prefix and URLconf, as `reverse()` would see them) and the pk filled in."""
+    parts: dict[tuple[str, str | None], tuple[str, str]] = {}
+
+    def path(row: Row) -> str:
+        key = (get_script_prefix(), get_urlconf())
+        found = parts.get(key)
+        if found is None:
+            before, _mark, after = reverse(url_name, args=[_PK_MARK]).partition(str(_PK_MARK))
+            found = parts[key] = (before, after)
+        return f"{found[0]}{row['pk']}{found[1]}"
+
+    return path

@@ -262,3 +262,42 @@ def test_the_feed_is_byte_for_byte_what_icalendar_writes_and_follows_a_changed_r
     assert body == _whole_calendar(changed, name="Accord")
     summaries = [str(e["SUMMARY"]) for e in _events(body).values()]
     assert sum("Renamed cooperation" in summary for summary in summaries) == 2, summaries
+
+
+AWKWARD_TEXTS = [
+    "",
+    "plain",
+    "a, b; c\\d ^ e \\N f",
+    "line one\nline two\r\nline three\rfour",
+    "x" * 73,
+    "x" * 74,
+    "x" * 75,
+    "y" * 300,
+    "é" * 80,
+    "MOU — “Ship-rider” cooperation with Côte d'Ivoire " * 4,
+    "🚢" * 40 + "a" * 3,
+    "z" * 72 + "\\" + "w" * 80,
+    "z" * 73 + ";" + "w" * 80,
+    "z" * 72 + "^" + "^" * 80,
+    "z" * 71 + "é" + "\\,\\;" * 30,
+]
+
+
+@pytest.mark.parametrize("text", AWKWARD_TEXTS)
+def test_each_entry_is_written_exactly_as_icalendar_writes_it_whatever_the_text(text) -> None:
+    content = feed._EventContent(
+        uid=f"agreements.expiry-7-20270213@{text[:20] or 'x'}",
+        due_on=date(2027, 2, 13),
+        summary=f"Agreement expiry: {text}",
+        description=f"{text}\n{text}\nWhat settles it: {text}.",
+        url=f"http://127.0.0.1:8000/agreements/7/?q={text[:90].replace(chr(10), '').replace(chr(13), '')}",
+        category=text or "Agreement expiry",
+    )
+    expected = feed._event(content, stamp=NOON).to_ical()
+    assert feed._vevent(content, stamp=NOON) == expected
+    (event,) = Calendar.from_ical(b"BEGIN:VCALENDAR\r\n" + expected + b"END:VCALENDAR\r\n").walk(
+        "VEVENT"
+    )
+    assert str(event["SUMMARY"]) == f"Agreement expiry: {text}".replace("\\N", "\n").replace(
+        "\r\n", "\n"
+    ).replace("\r", "\n")
