@@ -77,8 +77,7 @@ def _describe_notice(agreement: Row, due_on: date) -> Wording:
 def _describe_review(agreement: Row, due_on: date) -> Wording:
     return Wording(
         subject=_agreement_subject(agreement),
-        sentence=f"{agreement['reference']} is due for its periodic review on "
-        f"{long_day(due_on)}.",
+        sentence=f"{agreement['reference']} is due for its periodic review on {long_day(due_on)}.",
         why="Reviews keep the agreement's terms, parties and points of contact current.",
         action="Record a review",
         partners=agreement["partners"],

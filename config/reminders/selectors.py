@@ -97,6 +97,42 @@ def kind_rows(kind: DeadlineKind, records: QuerySet[Any]) -> list[Row]:
     return list(found.values())
 
 
+def due_subjects(
+    user: User | None,
+    *,
+    start: date | None,
+    end: date | None,
+    partner_id: int | None = None,
+    kind_codes: list[str] | None = None,
+) -> list[tuple[DeadlineKind, Any]]:
+    """What `due_items` words, unsorted: each kind's subjects within [start, end] that `user`
+    may read, as describe() receives them. One query per kind (plus the prefetches of a kind
+    without columns), whatever the number of records."""
+    found: list[tuple[DeadlineKind, Any]] = []
+    for kind in kinds():
+        if kind_codes is not None and kind.code not in kind_codes:
+            continue
+        records = kind_subjects(kind, user=user, start=start, end=end, partner_id=partner_id)
+        found.extend((kind, subject) for subject in _loaded(kind, records))
+    return found
+
+
+def due_item(kind: DeadlineKind, subject: Any) -> DueItem:
+    """One subject of `kind` (as `due_subjects` gives it), worded."""
+    if kind.columns:
+        subject_id, due_on = subject["pk"], subject["due_on"]
+    else:
+        subject_id, due_on = subject.pk, getattr(subject, kind.date_field)
+    return DueItem(
+        kind=kind,
+        subject_id=subject_id,
+        due_on=due_on,
+        wording=kind.describe(subject, due_on),
+        url=kind.url(subject),
+        subject=subject,
+    )
+
+
 def due_items(
     user: User | None,
     *,
@@ -105,27 +141,9 @@ def due_items(
     partner_id: int | None = None,
     kind_codes: list[str] | None = None,
 ) -> list[DueItem]:
-    """Every dated obligation within [start, end] that `user` may read, soonest first.
-    One query per kind (plus the prefetches of a kind without columns), whatever the number
-    of records."""
-    items: list[DueItem] = []
-    for kind in kinds():
-        if kind_codes is not None and kind.code not in kind_codes:
-            continue
-        records = kind_subjects(kind, user=user, start=start, end=end, partner_id=partner_id)
-        describe, url = kind.describe, kind.url
-        for subject in _loaded(kind, records):
-            due_on = subject["due_on"] if kind.columns else getattr(subject, kind.date_field)
-            items.append(
-                DueItem(
-                    kind=kind,
-                    subject_id=subject["pk"] if kind.columns else subject.pk,
-                    due_on=due_on,
-                    wording=describe(subject, due_on),
-                    url=url(subject),
-                    subject=subject,
-                )
-            )
+    """Every dated obligation within [start, end] that `user` may read, soonest first."""
+    found = due_subjects(user, start=start, end=end, partner_id=partner_id, kind_codes=kind_codes)
+    items = [due_item(kind, subject) for kind, subject in found]
     items.sort(key=lambda item: (item.due_on, item.kind.code, item.subject_id))
     return items
 
