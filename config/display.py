@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 
 from django.utils import timezone
 
@@ -16,6 +17,7 @@ def day(value: date | datetime | None, empty: str = "") -> str:
     return f"{value.day} {value:%b %Y}"
 
 
+@lru_cache(maxsize=4096)  # a feed words the same few hundred days thousands of times
 def long_day(value: date) -> str:
     """A date as "14 March 2027", for sentences in reminders and reports."""
     return f"{value.day} {value:%B %Y}"

@@ -121,10 +121,14 @@ _CONTINUATION = 0x80  # the top bits of a UTF-8 byte inside a character: 10xxxxx
 _ESCAPES = (ord("\\"), ord("^"))
 
 
-def _folded(line: str) -> bytes:
+def _folded(line: str) -> str:
     """A content line folded as icalendar folds it: at most 74 octets before each CRLF-space,
     never inside a UTF-8 character, and an escaping backslash or caret kept with what follows."""
+    if len(line) <= 74 // 4 or (len(line) <= 74 and line.isascii()):
+        return line
     data = line.encode()
+    if len(data) <= 74:
+        return line
     pieces, start = [], 0
     while len(data) - start > 74:
         cut = start + 74
@@ -135,7 +139,7 @@ def _folded(line: str) -> bytes:
         pieces.append(data[start:cut])
         start = cut
     pieces.append(data[start:])
-    return b"\r\n ".join(pieces)
+    return b"\r\n ".join(pieces).decode()
 
 
 def _ical_date(value: date) -> str:
@@ -148,21 +152,17 @@ def _vevent(content: _EventContent, *, stamp: datetime) -> bytes:
     a cold feed of forty thousand dates is written in a second or two, not a minute."""
     if "\r" in content.url or "\n" in content.url:
         raise ValueError(f"A URI value may not contain CR or LF characters: {content.url!r}")
-    lines = [
-        "BEGIN:VEVENT",
-        f"SUMMARY:{_text(content.summary)}",
-        f"DTSTART;VALUE=DATE:{_ical_date(content.due_on)}",
-        f"DTEND;VALUE=DATE:{_ical_date(content.due_on + timedelta(days=1))}",
-        f"DTSTAMP:{stamp.astimezone(UTC):%Y%m%dT%H%M%SZ}",
-        f"UID:{_text(content.uid)}",
-        f"CATEGORIES:{_text(content.category)}",
-        f"DESCRIPTION:{_text(content.description)}",
-        "TRANSP:TRANSPARENT",
-        f"URL:{content.url}",
-        "END:VEVENT",
-        "",
-    ]
-    return b"\r\n".join(_folded(line) for line in lines)
+    # The lines icalendar never folds here (fixed, short, ASCII) are written as they are.
+    return (
+        f"BEGIN:VEVENT\r\n{_folded(f'SUMMARY:{_text(content.summary)}')}\r\n"
+        f"DTSTART;VALUE=DATE:{_ical_date(content.due_on)}\r\n"
+        f"DTEND;VALUE=DATE:{_ical_date(content.due_on + timedelta(days=1))}\r\n"
+        f"DTSTAMP:{stamp.astimezone(UTC):%Y%m%dT%H%M%SZ}\r\n"
+        f"{_folded(f'UID:{_text(content.uid)}')}\r\n"
+        f"{_folded(f'CATEGORIES:{_text(content.category)}')}\r\n"
+        f"{_folded(f'DESCRIPTION:{_text(content.description)}')}\r\n"
+        f"TRANSP:TRANSPARENT\r\n{_folded(f'URL:{content.url}')}\r\nEND:VEVENT\r\n"
+    ).encode()
 
 
 class _RenderedEvents:
