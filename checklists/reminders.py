@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib.auth.models import User
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 
 from checklists.gap_reports.models import GapReport
@@ -36,12 +36,24 @@ def _assessment_name(partner: str, template: str) -> str:
 
 
 def _live_remediations() -> QuerySet[ItemResponse]:
-    """Unmet and partly met answers with a remediation date, in assessments no later round has
-    replaced (a clone carries the answer forward; the old round's copy is history)."""
+    """Unmet and partly met answers with a remediation date, in the partner's current round of
+    that checklist: once a later round exists (a clone carrying the answer forward, or a new
+    assessment of the same checklist, any version), the old round's answer is history, and an
+    item is listed once, from the round that still needs it fixed."""
+    created = OuterRef("assessment__created_at")
+    later = Assessment.objects.filter(
+        Q(created_at__gt=created) | Q(created_at=created, pk__gt=OuterRef("assessment_id")),
+        partner_id=OuterRef("assessment__partner_id"),
+        template__urn=OuterRef("assessment__template__urn"),
+    )
     replaced = Assessment.objects.filter(previous_id=OuterRef("assessment_id"))
-    return ItemResponse.objects.filter(
-        result__in=(R.NOT_MET, R.PARTIALLY_MET), remediation_due_on__isnull=False
-    ).exclude(Exists(replaced))
+    return (
+        ItemResponse.objects.filter(
+            result__in=(R.NOT_MET, R.PARTIALLY_MET), remediation_due_on__isnull=False
+        )
+        .exclude(Exists(replaced))
+        .exclude(Exists(later))
+    )
 
 
 def _remediations_visible_to(user: AnyUser) -> QuerySet[ItemResponse]:

@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from config.display import span_of_days
 from config.reminders.registry import Recipient
 from config.reminders.rules import rules_by_kind
 from config.reminders.selectors import DueItem, due_items
@@ -57,9 +58,8 @@ class DeskLine:
         if self.days_left == 1:
             return "tomorrow"
         if self.days_left > 0:
-            return f"in {self.days_left} days"
-        late = -self.days_left
-        return f"{late} day{'s' if late != 1 else ''} overdue"
+            return f"in {span_of_days(self.days_left)}"
+        return f"{span_of_days(self.days_left)} overdue"
 
 
 @dataclass(frozen=True)
