@@ -11,7 +11,6 @@ from agreements.selectors.mandates import review_queue
 from config.desk import DeskPanel, register_panel
 from config.roles import Role
 
-
 #: How many of the oldest waiting mandates and agreements the desk shows; the review queue
 #: page lists them all (a desk of thousands of lines takes seconds to open and to read).
 DESK_QUEUE_SHOWN = 25
