@@ -202,3 +202,19 @@ def test_a_long_review_queue_shows_the_oldest_on_the_desk_and_links_the_rest(
     assert "TA-TTO-2025-002" not in html
     assert re.search(r'Review queue <span class="count">3</span>', html)
     assert "1 more waits in the" in html and 'href="/legal/queue/"' in html
+
+
+@pytest.mark.parametrize("user", ["lo", "manager"])
+def test_a_long_list_shows_the_most_urgent_lines_and_counts_them_all(
+    user, personas, monkeypatch
+) -> None:
+    from config import desk
+
+    monkeypatch.setattr(desk, "DESK_LINES_SHOWN", 2)
+    for n in range(3):
+        _agreement(personas, reference=f"MOU-COL-2019-00{n}", expires_on=TODAY - timedelta(n + 1))
+    html = _desk(getattr(personas, user))
+    assert "MOU-COL-2019-002" in html and "MOU-COL-2019-001" in html
+    assert "MOU-COL-2019-000" not in html
+    assert '<h2 id="desk-overdue">Overdue <span class="count">3</span>' in html
+    assert "The longest-overdue 2 are shown; 1 more follows." in html
