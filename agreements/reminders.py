@@ -6,15 +6,21 @@ from collections.abc import Callable
 from datetime import date
 from functools import partial
 
-from django.db.models import Prefetch, QuerySet
-from django.urls import reverse
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from agreements.models import Agreement, AgreementParty, Engagement, LegalMandate
+from agreements.models import Agreement, Engagement, LegalMandate
 from agreements.selectors.agreements import agreements_visible_to
 from agreements.selectors.mandates import engagements_visible_to, mandates_visible_to
 from config.display import long_day
-from config.reminders.registry import DeadlineKind, Recipient, Wording, register
+from config.reminders.registry import (
+    DeadlineKind,
+    Recipient,
+    Row,
+    Wording,
+    record_path,
+    register,
+)
 
 # Agreements whose dates still bind someone: signed and not yet in force, in force, suspended.
 _LIVE_AGREEMENT = (Agreement.Status.SIGNED, Agreement.Status.IN_FORCE, Agreement.Status.SUSPENDED)
@@ -27,24 +33,16 @@ _AGREEMENT_RECIPIENTS = {
 # `agreements_visible_to` admits the portfolio's agreements and those the user owns; a legal
 # reviewer reads them only through their role, so that path is checked.
 _AGREEMENT_READERS = (Recipient.OWNER, Recipient.LIAISON_OFFICERS)
-# The parties with their partners in one query (a feed describes thousands of agreements).
-_PARTIES = Prefetch("parties", queryset=AgreementParty.objects.select_related("partner"))
+# What the wording reads of an agreement (a feed words thousands of them from these values).
+_AGREEMENT_COLUMNS = {"reference": "reference", "title": "title", "auto_renews": "auto_renews"}
 
 
-def _agreement_partners(agreement: Agreement) -> tuple[str, ...]:
-    return tuple(party.partner.name for party in agreement.parties.all())
+def _agreement_subject(agreement: Row) -> str:
+    return f"{agreement['reference']} — {agreement['title']}"
 
 
-def _agreement_subject(agreement: Agreement) -> str:
-    return f"{agreement.reference} — {agreement.title}"
-
-
-def _agreement_url(agreement: Agreement) -> str:
-    return reverse("agreement-detail", args=[agreement.pk])
-
-
-def _describe_expiry(agreement: Agreement, due_on: date) -> Wording:
-    if agreement.auto_renews:
+def _describe_expiry(agreement: Row, due_on: date) -> Wording:
+    if agreement["auto_renews"]:
         why = "It renews automatically on that date unless notice was given."
     else:
         why = (
@@ -53,35 +51,36 @@ def _describe_expiry(agreement: Agreement, due_on: date) -> Wording:
         )
     return Wording(
         subject=_agreement_subject(agreement),
-        sentence=f"{agreement.reference} expires on {long_day(due_on)}.",
+        sentence=f"{agreement['reference']} expires on {long_day(due_on)}.",
         why=why,
         action="Record a review: renew, extend, replace or let it lapse",
-        partners=_agreement_partners(agreement),
+        partners=agreement["partners"],
     )
 
 
-def _describe_notice(agreement: Agreement, due_on: date) -> Wording:
-    what = "non-renewal" if agreement.auto_renews else "termination"
+def _describe_notice(agreement: Row, due_on: date) -> Wording:
+    what = "non-renewal" if agreement["auto_renews"] else "termination"
+    reference = agreement["reference"]
     return Wording(
         subject=_agreement_subject(agreement),
-        sentence=f"Last day to give notice of {what} of {agreement.reference}: {long_day(due_on)}.",
+        sentence=f"Last day to give notice of {what} of {reference}: {long_day(due_on)}.",
         why=(
             "After this date the agreement binds the parties for another term."
-            if agreement.auto_renews
+            if agreement["auto_renews"]
             else "After this date notice can no longer take effect before the agreement expires."
         ),
         action="Give notice, or record the decision to continue",
-        partners=_agreement_partners(agreement),
+        partners=agreement["partners"],
     )
 
 
-def _describe_review(agreement: Agreement, due_on: date) -> Wording:
+def _describe_review(agreement: Row, due_on: date) -> Wording:
     return Wording(
         subject=_agreement_subject(agreement),
-        sentence=f"{agreement.reference} is due for its periodic review on {long_day(due_on)}.",
+        sentence=f"{agreement['reference']} is due for its periodic review on {long_day(due_on)}.",
         why="Reviews keep the agreement's terms, parties and points of contact current.",
         action="Record a review",
-        partners=_agreement_partners(agreement),
+        partners=agreement["partners"],
     )
 
 
@@ -101,11 +100,12 @@ AGREEMENT_EXPIRY = DeadlineKind(
     date_field="expires_on",
     visible_to=agreements_visible_to,
     describe=_describe_expiry,
-    url=_agreement_url,
+    url=record_path("agreement-detail"),
     recipient_paths=_AGREEMENT_RECIPIENTS,
     path_grants_access=_AGREEMENT_READERS,
     partner_path="parties__partner",
-    prefetch=(_PARTIES,),
+    partner_names_path="parties__partner__name",
+    columns=_AGREEMENT_COLUMNS,
 )
 
 AGREEMENT_NOTICE = DeadlineKind(
@@ -115,11 +115,12 @@ AGREEMENT_NOTICE = DeadlineKind(
     date_field="notice_deadline",
     visible_to=agreements_visible_to,
     describe=_describe_notice,
-    url=_agreement_url,
+    url=record_path("agreement-detail"),
     recipient_paths=_AGREEMENT_RECIPIENTS,
     path_grants_access=_AGREEMENT_READERS,
     partner_path="parties__partner",
-    prefetch=(_PARTIES,),
+    partner_names_path="parties__partner__name",
+    columns=_AGREEMENT_COLUMNS,
     default_recipients=(Recipient.OWNER, Recipient.LEGAL_REVIEWER, Recipient.LIAISON_OFFICERS),
 )
 
@@ -130,11 +131,12 @@ AGREEMENT_REVIEW = DeadlineKind(
     date_field="next_review_on",
     visible_to=agreements_visible_to,
     describe=_describe_review,
-    url=_agreement_url,
+    url=record_path("agreement-detail"),
     recipient_paths=_AGREEMENT_RECIPIENTS,
     path_grants_access=_AGREEMENT_READERS,
     partner_path="parties__partner",
-    prefetch=(_PARTIES,),
+    partner_names_path="parties__partner__name",
+    columns=_AGREEMENT_COLUMNS,
     default_leads=(30, 7, 0),
 )
 
@@ -144,58 +146,50 @@ AGREEMENT_REVIEW = DeadlineKind(
 _MANDATE_RECIPIENTS = {Recipient.LIAISON_OFFICERS: "partners__liaison_officers"}
 
 
-def _mandate_partners(mandate: LegalMandate) -> tuple[str, ...]:
-    return tuple(partner.name for partner in mandate.partners.all())
+def _mandate_subject(mandate: Row) -> str:
+    return f"Mandate “{mandate['title']}”"
 
 
-def _mandate_subject(mandate: LegalMandate) -> str:
-    return f"Mandate “{mandate.title}”"
-
-
-def _mandate_url(mandate: LegalMandate) -> str:
-    return reverse("mandate-detail", args=[mandate.pk])
-
-
-def _describe_mandate_review(mandate: LegalMandate, due_on: date) -> Wording:
+def _describe_mandate_review(mandate: Row, due_on: date) -> Wording:
     return Wording(
         subject=_mandate_subject(mandate),
-        sentence=f"Mandate “{mandate.title}” is due for its periodic legal review on "
+        sentence=f"Mandate “{mandate['title']}” is due for its periodic legal review on "
         f"{long_day(due_on)}.",
         why=(
             "Activities rely on its approval; the law or the facts it rests on may have "
             "changed since it was last decided."
         ),
         action="Review the mandate",
-        partners=_mandate_partners(mandate),
+        partners=mandate["partners"],
     )
 
 
-def _describe_mandate_expiry(mandate: LegalMandate, due_on: date) -> Wording:
+def _describe_mandate_expiry(mandate: Row, due_on: date) -> Wording:
     return Wording(
         subject=_mandate_subject(mandate),
-        sentence=f"Mandate “{mandate.title}” ends on {long_day(due_on)}.",
+        sentence=f"Mandate “{mandate['title']}” ends on {long_day(due_on)}.",
         why=(
             "Activities it covers have no legal authority from the next day unless another "
             "approved mandate covers them."
         ),
         action="Record a successor mandate or an extension",
-        partners=_mandate_partners(mandate),
+        partners=mandate["partners"],
     )
 
 
-def _describe_review_overdue(mandate: LegalMandate, due_on: date) -> Wording:
-    requested = mandate.review_requested_at
+def _describe_review_overdue(mandate: Row, due_on: date) -> Wording:
+    requested = mandate["review_requested_at"]
     since = f" since {long_day(timezone.localdate(requested))}" if requested else ""
     return Wording(
         subject=_mandate_subject(mandate),
-        sentence=f"Legal review of mandate “{mandate.title}” has been pending{since}: "
+        sentence=f"Legal review of mandate “{mandate['title']}” has been pending{since}: "
         f"a decision is due by {long_day(due_on)}.",
         why=(
             "Until a legal advisor decides, the mandate covers no activity, and the "
             "clearance check reports a gap."
         ),
         action="Decide the legal review",
-        partners=_mandate_partners(mandate),
+        partners=mandate["partners"],
     )
 
 
@@ -218,12 +212,13 @@ def _pending_mandates() -> QuerySet[LegalMandate]:
 _mandate_kind = partial(
     DeadlineKind,
     visible_to=mandates_visible_to,
-    url=_mandate_url,
+    url=record_path("mandate-detail"),
     recipient_paths=_MANDATE_RECIPIENTS,
     path_grants_access=(Recipient.LIAISON_OFFICERS,),  # a mandate naming their partner
     role_recipients=(Recipient.LEGAL_ADVISORS,),
     partner_path="partners",
-    prefetch=("partners",),
+    partner_names_path="partners__name",
+    columns={"title": "title", "review_requested_at": "review_requested_at"},
 )
 
 MANDATE_REVIEW = _mandate_kind(
@@ -259,13 +254,13 @@ LEGAL_REVIEW_OVERDUE = _mandate_kind(
 # --- engagements ------------------------------------------------------------------------------
 
 
-def _describe_consent(engagement: Engagement, due_on: date) -> Wording:
-    partner = engagement.partner.name
-    lead = (engagement.starts_on - due_on).days
+def _describe_consent(engagement: Row, due_on: date) -> Wording:
+    partner, title, starts_on = engagement["partner"], engagement["title"], engagement["starts_on"]
+    lead = (starts_on - due_on).days
     return Wording(
-        subject=f"{engagement.title} — {partner}",
-        sentence=f"Last day to request {partner}'s consent for “{engagement.title}” "
-        f"({engagement.activity_type.name.lower()} from {long_day(engagement.starts_on)}): "
+        subject=f"{title} — {partner}",
+        sentence=f"Last day to request {partner}'s consent for “{title}” "
+        f"({engagement['activity'].lower()} from {long_day(starts_on)}): "
         f"{long_day(due_on)}.",
         why=(
             f"{partner} needs {lead} day{'s' if lead != 1 else ''} to consider a request; "
@@ -291,7 +286,7 @@ CONSENT_REQUEST = DeadlineKind(
     date_field="consent_request_by",
     visible_to=engagements_visible_to,
     describe=_describe_consent,
-    url=lambda engagement: reverse("engagement-detail", args=[engagement.pk]),
+    url=record_path("engagement-detail"),
     recipient_paths={
         Recipient.OWNER: "created_by",
         Recipient.LIAISON_OFFICERS: "partner__liaison_officers",
@@ -299,7 +294,12 @@ CONSENT_REQUEST = DeadlineKind(
     # The partner's LOs read its engagements; whoever created one may since have left it.
     path_grants_access=(Recipient.LIAISON_OFFICERS,),
     partner_path="partner",
-    related=("partner", "activity_type"),
+    columns={
+        "title": "title",
+        "starts_on": "starts_on",
+        "partner": "partner__name",
+        "activity": "activity_type__name",
+    },
     default_leads=(30, 7, 1, 0),
     default_recipients=(Recipient.LIAISON_OFFICERS,),
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib.auth.models import User
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 
 from checklists.gap_reports.models import GapReport
@@ -14,55 +14,76 @@ from checklists.gap_reports.subscriptions import NOTICE_KIND
 from checklists.models import Assessment, Criticality, ItemResponse
 from checklists.selectors import assessments_visible_to
 from config.display import long_day
-from config.reminders.registry import DeadlineKind, Recipient, Wording, register
+from config.reminders.registry import (
+    DeadlineKind,
+    Recipient,
+    Row,
+    Wording,
+    record_path,
+    register,
+)
 from config.roles import AnyUser
 
 R = ItemResponse.Result
 OPEN_STATUSES = (Assessment.Status.DRAFT, Assessment.Status.IN_PROGRESS)
 
 
-def _assessment_name(assessment: Assessment) -> str:
-    return f"{assessment.partner.name}'s {assessment.template.title} assessment"
+def _assessment_name(partner: str, template: str) -> str:
+    return f"{partner}'s {template} assessment"
 
 
 # --- remediation ------------------------------------------------------------------------------
 
 
 def _live_remediations() -> QuerySet[ItemResponse]:
-    """Unmet and partly met answers with a remediation date, in assessments no later round has
-    replaced (a clone carries the answer forward; the old round's copy is history)."""
+    """Unmet and partly met answers with a remediation date, in the partner's current round of
+    that checklist: once a later round exists (a clone carrying the answer forward, or a new
+    assessment of the same checklist, any version), the old round's answer is history, and an
+    item is listed once, from the round that still needs it fixed."""
+    created = OuterRef("assessment__created_at")
+    later = Assessment.objects.filter(
+        Q(created_at__gt=created) | Q(created_at=created, pk__gt=OuterRef("assessment_id")),
+        partner_id=OuterRef("assessment__partner_id"),
+        template__urn=OuterRef("assessment__template__urn"),
+    )
     replaced = Assessment.objects.filter(previous_id=OuterRef("assessment_id"))
-    return ItemResponse.objects.filter(
-        result__in=(R.NOT_MET, R.PARTIALLY_MET), remediation_due_on__isnull=False
-    ).exclude(Exists(replaced))
+    return (
+        ItemResponse.objects.filter(
+            result__in=(R.NOT_MET, R.PARTIALLY_MET), remediation_due_on__isnull=False
+        )
+        .exclude(Exists(replaced))
+        .exclude(Exists(later))
+    )
 
 
 def _remediations_visible_to(user: AnyUser) -> QuerySet[ItemResponse]:
     return ItemResponse.objects.filter(assessment__in=assessments_visible_to(user))
 
 
-def _describe_remediation(response: ItemResponse, due_on: date) -> Wording:
-    assessment = response.assessment
-    item = response.item
-    result = "not met" if response.result == R.NOT_MET else "only partly met"
+def _describe_remediation(response: Row, due_on: date) -> Wording:
+    code, partner = response["code"], response["partner"]
+    result = "not met" if response["result"] == R.NOT_MET else "only partly met"
     high = (
         " It is a high-criticality item: it caps the partner's level."
-        if item.criticality == Criticality.HIGH and response.result == R.NOT_MET
+        if response["criticality"] == Criticality.HIGH and response["result"] == R.NOT_MET
         else ""
     )
     return Wording(
-        subject=f"{item.code} — {assessment.partner.name}",
-        sentence=f"Remediation of {item.code} in {_assessment_name(assessment)} is due on "
-        f"{long_day(due_on)}.",
+        subject=f"{code} — {partner}",
+        sentence=f"Remediation of {code} in {_assessment_name(partner, response['template'])} "
+        f"is due on {long_day(due_on)}.",
         why=f"The requirement is {result}; the gap stays in every gap report until it is "
         f"fixed.{high}",
         action="Fix the remediation, or record the new result",
-        partners=(assessment.partner.name,),
+        partners=(partner,),
     )
 
 
-def _remediation_url(response: ItemResponse) -> str:
-    return f"{reverse('assessment', args=[response.assessment_id])}#item-{response.item.code}"
+_assessment_path = record_path("assessment")
+
+
+def _remediation_url(response: Row) -> str:
+    return f"{_assessment_path({'pk': response['assessment_id']})}#item-{response['code']}"
 
 
 REMEDIATION_DUE = DeadlineKind(
@@ -80,7 +101,14 @@ REMEDIATION_DUE = DeadlineKind(
     # The partner's LOs read its assessments; an owner or assessor may have left the portfolio.
     path_grants_access=(Recipient.LIAISON_OFFICERS,),
     partner_path="assessment__partner",
-    related=("item", "assessment__partner", "assessment__template"),
+    columns={
+        "result": "result",
+        "code": "item__code",
+        "criticality": "item__criticality",
+        "assessment_id": "assessment_id",
+        "partner": "assessment__partner__name",
+        "template": "assessment__template__title",
+    },
     default_leads=(30, 7, 0),
 )
 
@@ -92,16 +120,17 @@ def _open_assessments() -> QuerySet[Assessment]:
     return Assessment.objects.filter(status__in=OPEN_STATUSES, due_on__isnull=False)
 
 
-def _describe_assessment(assessment: Assessment, due_on: date) -> Wording:
+def _describe_assessment(assessment: Row, due_on: date) -> Wording:
+    name = _assessment_name(assessment["partner"], assessment["template"])
     return Wording(
-        subject=_assessment_name(assessment),
-        sentence=f"{_assessment_name(assessment)} is due to be submitted on {long_day(due_on)}.",
+        subject=name,
+        sentence=f"{name} is due to be submitted on {long_day(due_on)}.",
         why=(
             "Scores, levels and gap reports show the partner's last approved round until this "
             "one is submitted and approved."
         ),
         action="Complete and submit the assessment",
-        partners=(assessment.partner.name,),
+        partners=(assessment["partner"],),
     )
 
 
@@ -112,7 +141,7 @@ ASSESSMENT_DUE = DeadlineKind(
     date_field="due_on",
     visible_to=assessments_visible_to,
     describe=_describe_assessment,
-    url=lambda assessment: reverse("assessment", args=[assessment.pk]),
+    url=_assessment_path,
     recipient_paths={
         Recipient.OWNER: "assessor",
         Recipient.LIAISON_OFFICERS: "partner__liaison_officers",
@@ -120,7 +149,7 @@ ASSESSMENT_DUE = DeadlineKind(
     # The partner's LOs read its assessments; an owner or assessor may have left the portfolio.
     path_grants_access=(Recipient.LIAISON_OFFICERS,),
     partner_path="partner",
-    related=("partner", "template"),
+    columns={"partner": "partner__name", "template": "template__title"},
     default_leads=(30, 7, 0),
 )
 

@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from config.display import span_of_days
 from config.reminders.registry import Recipient
 from config.reminders.rules import rules_by_kind
 from config.reminders.selectors import DueItem, due_items
@@ -27,6 +28,9 @@ from config.roles import Role, accord_user, has_role, is_administrator
 HORIZON_DAYS = 90
 #: How far ahead a manager's desk lists what comes due soon.
 SOON_DAYS = 30
+#: How many lines each list of a desk shows, most urgent first: a desk is read, not searched
+#: (the counts say how many there are; a list of thousands took seconds to open).
+DESK_LINES_SHOWN = 100
 #: How far back an overdue item still shows: ten years, so a review forgotten for a decade
 #: is still on someone's desk (the dates themselves are bounded to 1900–2200).
 OVERDUE_DAYS = 3650
@@ -57,9 +61,8 @@ class DeskLine:
         if self.days_left == 1:
             return "tomorrow"
         if self.days_left > 0:
-            return f"in {self.days_left} days"
-        late = -self.days_left
-        return f"{late} day{'s' if late != 1 else ''} overdue"
+            return f"in {span_of_days(self.days_left)}"
+        return f"{span_of_days(self.days_left)} overdue"
 
 
 @dataclass(frozen=True)
@@ -120,19 +123,25 @@ def by_partner_and_kind(lines: list[DeskLine]) -> list[tuple[str, list[tuple[str
     ]
 
 
+def _shown(name: str, lines: list[DeskLine], context: dict[str, Any]) -> list[DeskLine]:
+    """The first `DESK_LINES_SHOWN` of `lines` as `name`, with `name_count` (all of them) and
+    `name_more` (those not shown) beside it."""
+    shown = lines[:DESK_LINES_SHOWN]
+    context.update(
+        {name: shown, f"{name}_count": len(lines), f"{name}_more": len(lines) - len(shown)}
+    )
+    return shown
+
+
 def desk_context(user: User, *, today: date) -> dict[str, Any]:
     view = desk_view_for(user)
     since = today - timedelta(days=OVERDUE_DAYS)
     context: dict[str, Any] = {"view": view, "today": today}
     if view == "manager":
         lines = _lines(due_items(user, start=since, end=today + timedelta(days=SOON_DAYS)), today)
-        overdue = [line for line in lines if line.overdue]
-        context.update(
-            overdue=overdue,
-            overdue_groups=by_partner_and_kind(overdue),
-            soon=[line for line in lines if not line.overdue],
-            soon_days=SOON_DAYS,
-        )
+        overdue = _shown("overdue", [line for line in lines if line.overdue], context)
+        _shown("soon", [line for line in lines if not line.overdue], context)
+        context.update(overdue_groups=by_partner_and_kind(overdue), soon_days=SOON_DAYS)
     else:
         codes = _kinds_for(view)
         lines = _lines(
@@ -141,11 +150,9 @@ def desk_context(user: User, *, today: date) -> dict[str, Any]:
             ),
             today,
         )
-        context.update(
-            overdue=[line for line in lines if line.overdue],
-            upcoming=[line for line in lines if not line.overdue],
-            horizon_days=HORIZON_DAYS,
-        )
+        _shown("overdue", [line for line in lines if line.overdue], context)
+        _shown("upcoming", [line for line in lines if not line.overdue], context)
+        context.update(horizon_days=HORIZON_DAYS)
     role = {"manager": Role.MANAGER, "legal": Role.LEGAL_ADVISOR}.get(view, Role.LIAISON_OFFICER)
     context["panels"] = [
         {"template": panel.template, **panel.context(user, today)}

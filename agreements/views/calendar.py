@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 
 from agreements.selectors import partner_for_user
 from config.forms import MAX_ID
-from config.reminders.feed import feed_calendar, user_feed
+from config.reminders.feed import feed_body
 from config.reminders.views import calendar_response, feed_owner
 
 
@@ -18,8 +18,10 @@ def partner_feed(request: HttpRequest, token: str, partner_id: int) -> HttpRespo
     if not 1 <= partner_id <= MAX_ID:
         raise Http404("No such partner.")
     partner = partner_for_user(user, partner_id)
-    items = user_feed(user, today=timezone.localdate(), partner_id=partner.pk)
+    body = feed_body(
+        user, today=timezone.localdate(), name=f"Accord — {partner.name}", partner_id=partner.pk
+    )
     return calendar_response(
-        feed_calendar(items, name=f"Accord — {partner.name}"),
+        body,
         filename=f"accord-partner-{partner.pk}.ics",
     )

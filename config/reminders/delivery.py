@@ -29,7 +29,7 @@ from django.db.models import F, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from config.display import long_day
+from config.display import long_day, span_of_days
 from config.reminders.models import Reminder, ReminderSettings
 from config.reminders.registry import DeadlineKind, Wording, get_kind
 from config.reminders.selectors import can_retry_reminders, reminder_subjects
@@ -98,7 +98,7 @@ class Notice:
     def when(self) -> str:
         days = self.days_left
         if days > 1:
-            return f"in {days} days"
+            return f"in {span_of_days(days)}"
         if days == 1:
             return "tomorrow"
         if days == 0:
@@ -107,8 +107,7 @@ class Notice:
 
     @property
     def overdue_by(self) -> str:
-        days = -self.days_left
-        return f"{days} day{'s' if days != 1 else ''}"
+        return span_of_days(self.days_left)
 
     @property
     def due_day(self) -> str:

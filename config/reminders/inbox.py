@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from config.display import span_of_days
 from config.history import HistoryEntry, history_entries_of
 from config.reminders.models import Reminder
 from config.reminders.registry import Wording, get_kind, kinds
@@ -120,7 +121,7 @@ class InboxEntry:
         date has passed, that too."""
         lead = self.reminder.lead_days
         if lead < 0:
-            return f"Escalation after {_days(-lead)} overdue"
+            return f"Escalation after {span_of_days(lead)} overdue"
         when = _due_when(self.days_left)
         if lead == 0:
             return when
@@ -136,8 +137,8 @@ def _due_when(days_left: int) -> str:
     if days_left == 0:
         return "Due today"
     if days_left > 0:
-        return f"Due in {_days(days_left)}"
-    return f"Due {_days(-days_left)} ago"
+        return f"Due in {span_of_days(days_left)}"
+    return f"Due {span_of_days(days_left)} ago"
 
 
 def inbox_entries(reminders: list[Reminder], *, today: date) -> list[InboxEntry]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db.models import Model, Prefetch, QuerySet
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 
 class Recipient(StrEnum):
@@ -49,6 +50,12 @@ class Wording:
     partners: tuple[str, ...] = ()
 
 
+#: A subject as the engine reads it for a kind that declares `columns`: those values by their
+#: names, plus "pk", "due_on" and "partners" (the names found along `partner_names_path`, in
+#: the order the database sorts them).
+Row = Mapping[str, Any]
+
+
 @dataclass(frozen=True)
 class DeadlineKind:
     """One kind of dated obligation, declared once by the app that owns the record.
@@ -56,6 +63,10 @@ class DeadlineKind:
     `subjects()` is every record that carries this deadline now (e.g. agreements in force with
     a notice deadline); `date_field` is a stored, indexed date column on that model. The engine
     filters both with set-based queries only.
+
+    A kind that declares `columns` is read as `Row`s, never as model instances: the desk, the
+    feed, the inbox and the e-mails word thousands of dates from plain values, and
+    `describe()` and `url()` then receive a row. A kind without columns receives the record.
     """
 
     code: str  # "agreements.notice_deadline": app label, dot, name
@@ -65,6 +76,8 @@ class DeadlineKind:
     visible_to: Callable[[User], QuerySet[Any]]
     describe: Callable[[Any, date], Wording]
     url: Callable[[Any], str]  # the path of the record's page
+    # name → ORM lookup of every value describe() and url() read (e.g. "partner": "partner__name").
+    columns: Mapping[str, str] = field(default_factory=dict)
     recipient_paths: Mapping[Recipient, str] = field(default_factory=dict)
     # Whole roles this kind may remind besides managers (e.g. every legal advisor).
     role_recipients: tuple[Recipient, ...] = ()
@@ -73,7 +86,7 @@ class DeadlineKind:
     # skips the access check for them. Leave a path out when in doubt: it is then checked.
     path_grants_access: tuple[Recipient, ...] = ()
     partner_path: str = ""  # lookup from the subject to its partners' ids
-    partner_names_path: str = ""  # lookup from the subject to its partners' names
+    partner_names_path: str = ""  # lookup from the subject to its partners' names (a row's)
     default_leads: tuple[int, ...] = (90, 60, 30, 7, 0)
     default_recipients: tuple[Recipient, ...] = (Recipient.OWNER, Recipient.LIAISON_OFFICERS)
     default_escalation_days: int | None = 7
@@ -125,3 +138,24 @@ def get_kind(code: str) -> DeadlineKind | None:
 
 def kind_choices() -> list[tuple[str, str]]:
     return [(kind.code, kind.label) for kind in kinds()]
+
+
+#: A number no real primary key is, reversed in its place (see `record_path`).
+_PK_MARK = 987_654_321_012_345
+
+
+def record_path(url_name: str) -> Callable[[Row], str]:
+    """`url` for a kind whose record page is `url_name` with the row's pk as its one argument:
+    `reverse()` costs more than the rest of a feed entry, so the path is reversed once (per
+    script prefix and URLconf, as `reverse()` would see them) and the pk filled in."""
+    parts: dict[tuple[str, str | None], tuple[str, str]] = {}
+
+    def path(row: Row) -> str:
+        key = (get_script_prefix(), get_urlconf())
+        found = parts.get(key)
+        if found is None:
+            before, _mark, after = reverse(url_name, args=[_PK_MARK]).partition(str(_PK_MARK))
+            found = parts[key] = (before, after)
+        return f"{found[0]}{row['pk']}{found[1]}"
+
+    return path

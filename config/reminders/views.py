@@ -17,11 +17,10 @@ from config.forms import keep_typed
 from config.history import history_entries
 from config.reminders import services
 from config.reminders.feed import (
-    feed_calendar,
+    feed_body,
     feed_history,
     feed_path,
     feed_user,
-    user_feed,
 )
 from config.reminders.forms import ReminderRuleForm, ReminderSettingsForm, SnoozeForm
 from config.reminders.inbox import (
@@ -225,6 +224,4 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
     user = feed_owner(token)
     today: date = timezone.localdate()
     name = f"Accord — {user.get_full_name() or user.get_username()}"
-    return calendar_response(
-        feed_calendar(user_feed(user, today=today), name=name), filename="accord.ics"
-    )
+    return calendar_response(feed_body(user, today=today, name=name), filename="accord.ics")

@@ -33,6 +33,12 @@ def day(value: date | datetime | None, empty: str = "") -> str:
     return display.day(value, empty)
 
 
+@register.filter
+def span(days: int) -> str:
+    """A number of days as people say it: "9 days", "7 months", "25 years"."""
+    return display.span_of_days(days)
+
+
 @register.simple_tag
 def due(
     value: date | None, today: date | None = None, active: bool = True, empty: str = "—"

@@ -99,7 +99,7 @@ def test_a_remediation_met_since_or_replaced_by_a_later_round_is_no_deadline(
     services.assessment_approve(assessment=assessment, by=personas.manager)
     follower = services.assessment_clone(source=assessment, by=personas.lo)
     items = [item.subject for item in _items(REMEDIATION)]
-    assert [response.assessment_id for response in items] == [follower.pk]
+    assert [response["assessment_id"] for response in items] == [follower.pk]
 
 
 def _items(code: str):
@@ -149,3 +149,28 @@ def test_a_remediation_owner_who_left_the_portfolio_is_not_reminded(personas, as
     scan(as_of=date(2027, 2, 1))
     # James owns the remediation but no longer holds Colombia; María still does.
     assert [row[3] for row in reminded(REMEDIATION)] == ["maria"]
+
+
+def test_a_second_round_of_the_same_checklist_lists_each_remediation_once_from_that_round(
+    personas, assessment, template
+) -> None:
+    only_rule(REMEDIATION)
+    _answer(assessment, personas.lo, MCD_MED_01=(R.NOT_MET, date(2027, 2, 1)))
+    second = services.assessment_create(
+        by=personas.lo,
+        partner=personas.colombia,
+        template=template,
+        assessor=personas.lo,
+        due_on=date(2027, 9, 1),
+    )
+    _answer(second, personas.lo, MCD_MED_01=(R.NOT_MET, date(2027, 6, 1)))
+    said = sentences(REMEDIATION, personas.lo)
+    assert said == [f"Remediation of MCD-MED-01 in {TITLE} is due on 1 June 2027."], said
+    assert [item.subject["assessment_id"] for item in _items(REMEDIATION)] == [second.pk]
+    # Panama's round of the same checklist is another series: both partners' items stay.
+    personas.panama.liaison_officers.add(personas.lo)
+    panama = services.assessment_create(
+        by=personas.lo, partner=personas.panama, template=template, assessor=personas.lo
+    )
+    _answer(panama, personas.lo, MCD_MED_01=(R.NOT_MET, date(2027, 7, 1)))
+    assert len(sentences(REMEDIATION, personas.lo)) == 2

@@ -262,3 +262,29 @@ def test_the_feed_is_byte_for_byte_what_icalendar_writes_and_follows_a_changed_r
     assert body == _whole_calendar(changed, name="Accord")
     summaries = [str(e["SUMMARY"]) for e in _events(body).values()]
     assert sum("Renamed cooperation" in summary for summary in summaries) == 2, summaries
+
+
+def test_the_served_feed_is_the_worded_feed_cold_warm_and_after_a_change(personas, dated) -> None:
+    """The view reuses entries by their rows' values; it serves exactly what wording every item
+    afresh gives, and a change to a record or to who may read it shows at once."""
+
+    def both(user, **where) -> tuple[bytes, bytes]:
+        served = feed.feed_body(user, today=TODAY, name="Accord", **where)
+        return served, feed.feed_calendar(feed.user_feed(user, today=TODAY, **where), name="Accord")
+
+    feed.RENDERED_EVENTS.clear()
+    cold, worded = both(personas.manager)
+    assert cold == worded and cold.count(b"BEGIN:VEVENT") == 3
+    warm, _ = both(personas.manager)
+    assert warm == cold
+    Agreement.objects.filter(pk=dated["colombia"].pk).update(title="Renamed cooperation")
+    personas.colombia.name = "República de Colombia"
+    personas.colombia.save()
+    changed, worded = both(personas.manager)
+    assert changed == worded and changed != cold
+    assert "República de Colombia" in changed.decode() and "Renamed" in changed.decode()
+    assert both(personas.lo, partner_id=personas.colombia.pk)[0].count(b"BEGIN:VEVENT") == 2
+    personas.colombia.liaison_officers.remove(personas.lo)
+    Agreement.objects.filter(owner=personas.lo).update(owner=personas.other_lo)
+    left, worded = both(personas.lo)
+    assert left == worded and b"BEGIN:VEVENT" not in left

@@ -187,3 +187,34 @@ def test_a_liaison_officer_is_not_shown_a_legal_decision_only_legal_advisors_are
     )
     assert "Boarding of Colombian-flag vessels" not in _desk(personas.lo)
     assert "Boarding of Colombian-flag vessels" in _desk(personas.legal_advisor)
+
+
+def test_a_long_review_queue_shows_the_oldest_on_the_desk_and_links_the_rest(
+    personas, monkeypatch
+) -> None:
+    from agreements import desk
+
+    monkeypatch.setattr(desk, "DESK_QUEUE_SHOWN", 2)
+    for n in range(3):
+        _agreement(personas, reference=f"TA-TTO-2025-00{n}", status=Agreement.Status.LEGAL_REVIEW)
+    html = _desk(personas.legal_advisor)
+    assert "TA-TTO-2025-000" in html and "TA-TTO-2025-001" in html
+    assert "TA-TTO-2025-002" not in html
+    assert re.search(r'Review queue <span class="count">3</span>', html)
+    assert "1 more waits in the" in html and 'href="/legal/queue/"' in html
+
+
+@pytest.mark.parametrize("user", ["lo", "manager"])
+def test_a_long_list_shows_the_most_urgent_lines_and_counts_them_all(
+    user, personas, monkeypatch
+) -> None:
+    from config import desk
+
+    monkeypatch.setattr(desk, "DESK_LINES_SHOWN", 2)
+    for n in range(3):
+        _agreement(personas, reference=f"MOU-COL-2019-00{n}", expires_on=TODAY - timedelta(n + 1))
+    html = _desk(getattr(personas, user))
+    assert "MOU-COL-2019-002" in html and "MOU-COL-2019-001" in html
+    assert "MOU-COL-2019-000" not in html
+    assert '<h2 id="desk-overdue">Overdue <span class="count">3</span>' in html
+    assert "The longest-overdue 2 are shown; 1 more follows." in html
