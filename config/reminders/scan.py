@@ -12,7 +12,7 @@ on the ledger, not a lock, makes a repeated or concurrent scan harmless.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -218,12 +218,16 @@ class _Insert:
         leads: Sequence[int] = (),
         escalate_after: int | None = None,
         users: Sequence[int] | None = None,
+        cross: bool = False,
     ) -> int:
-        """Arms the rows `rows` selects (subject, due date, and the recipient unless `users`
-        gives them: a role-wide recipient, every row for each of them), at the threshold the
-        date reached (`_threshold`), or as the escalation `escalate_after` days overdue. What
-        the ledger already holds is left out: a lead once this or a smaller lead was
-        reminded, an escalation once one was made. Returns the number of rows written."""
+        """Arms the rows `rows` selects (subject, due date, and the recipient unless `cross`:
+        a role-wide recipient, every row for each of `users`), at the threshold the date
+        reached (`_threshold`), or as the escalation `escalate_after` days overdue; only for
+        `users` if given. What the ledger already holds is left out: a lead once this or a
+        smaller lead was reminded, an escalation once one was made. Returns the number of
+        rows written. (User ids are written into the statement as numbers, not parameters:
+        they are integers read from the database, and a statement with hundreds of
+        parameters costs more to prepare than to run.)"""
         q = connection.ops.quote_name
         inner, inner_params = rows.query.sql_with_params()
         subject, due = f"s.{q(_SUBJECT)}", f"s.{q(_DUE)}"
@@ -236,17 +240,18 @@ class _Insert:
         source = f"({inner}) s"
         where: list[str] = []
         where_params: list[Any] = []
-        if users is None:
-            recipient = f"s.{q(_USER)}"
-        else:
+        if cross:
             recipient = f"u.{q('id')}"
             source += f" CROSS JOIN {q(User._meta.db_table)} u"
-            where.append(f"{recipient} IN ({', '.join(['%s'] * len(users))})")
-            where_params.extend(users)
-        digest: list[Any] = sorted(self.people.digest)
-        digest_sql = f"({recipient} IN ({', '.join(['%s'] * len(digest))}))" if digest else "%s"
-        if not digest:
-            digest = [False]
+        else:
+            recipient = f"s.{q(_USER)}"
+        if users is not None:
+            where.append(f"{recipient} IN ({_numbers(users)})")
+        digest: list[Any] = []
+        if self.people.digest:
+            digest_sql = f"({recipient} IN ({_numbers(self.people.digest)}))"
+        else:
+            digest_sql, digest = "%s", [False]
         where.append(
             f"NOT EXISTS (SELECT 1 FROM {q(Reminder._meta.db_table)} r"
             f" WHERE r.kind = %s AND r.subject_id = {subject} AND r.due_on = {due}"
@@ -266,6 +271,10 @@ class _Insert:
             return max(int(cursor.rowcount), 0)
 
 
+def _numbers(ids: Iterable[int]) -> str:
+    return ", ".join(str(int(number)) for number in sorted(ids))
+
+
 # The columns each armed row computes, by the name the inner SELECT gives them; every other
 # column is the same for the whole scan (the scan day, the creation time, a new row's defaults).
 _SUBJECT, _DUE, _USER = "scan_subject", "scan_due", "scan_user"
@@ -279,15 +288,9 @@ _COMPUTED = {
 }
 
 
-def _dated(kind: DeadlineKind, start: date, end: date) -> QuerySet[Any]:
-    """The kind's subjects dated from `start` to `end`, with the columns the insert reads."""
-    dated: QuerySet[Any] = (
-        kind.subjects()
-        .filter(**{f"{kind.date_field}__gte": start, f"{kind.date_field}__lte": end})
-        .order_by()
-        .annotate(**{_SUBJECT: F("pk"), _DUE: F(kind.date_field)})
-    )
-    return dated
+def _dated(subjects: QuerySet[Any], date_field: str, start: date, end: date) -> QuerySet[Any]:
+    """The subjects dated from `start` to `end`."""
+    return subjects.filter(**{f"{date_field}__gte": start, f"{date_field}__lte": end})
 
 
 def _path_condition(
@@ -298,31 +301,35 @@ def _path_condition(
     *,
     start: date,
     end: date,
-) -> Q | None:
-    """Which people on the path are reminded: those who may be. A path the kind declares as
-    granting access needs no check; on another, those who read everything need none, and the
-    rest (e.g. an owner who left the portfolio) are looked up in one query and each checked
-    against the kind's `visible_to`, narrowed to the window, inside the insert."""
+) -> tuple[list[int], Q | None]:
+    """Which people on the path are reminded: those who may be, as a list of ids, or, when
+    some of them need their access checked, as a condition on the rows. A path the kind
+    declares as granting access needs no check; on another, those who read everything need
+    none, and the rest (e.g. an owner who left the portfolio) are looked up in one query and
+    each checked against the kind's `visible_to`, narrowed to the window, inside the insert."""
     eligible = people.remindable(kind)
-    if recipient in kind.path_grants_access:
-        return Q(**{f"{_USER}__in": eligible}) if eligible else None
+    if recipient in kind.path_grants_access or not eligible:
+        return eligible, None
     free = [uid for uid in eligible if uid in people.reads_everything]
     limited = [uid for uid in eligible if uid not in people.reads_everything]
-    condition = Q(**{f"{_USER}__in": free}) if free else None
+    on_path: set[int] = set()
     if limited:
         on_path = set(
             window.filter(**{f"{_USER}__in": limited}).values_list(_USER, flat=True).distinct()
         )
-        for user in people.users(on_path):
-            readable = (
-                kind.visible_to(user)
-                .filter(**{f"{kind.date_field}__gte": start, f"{kind.date_field}__lte": end})
-                .order_by()
-                .values("pk")
-            )
-            part = Q(**{_USER: user.pk}) & Q(pk__in=readable)
-            condition = part if condition is None else condition | part
-    return condition
+    if not on_path:
+        return free, None
+    condition = Q(**{f"{_USER}__in": free}) if free else None
+    for user in people.users(on_path):
+        readable = (
+            kind.visible_to(user)
+            .filter(**{f"{kind.date_field}__gte": start, f"{kind.date_field}__lte": end})
+            .order_by()
+            .values("pk")
+        )
+        part = Q(**{_USER: user.pk}) & Q(pk__in=readable)
+        condition = part if condition is None else condition | part
+    return [], condition
 
 
 def _arm(
@@ -335,8 +342,12 @@ def _arm(
     start = minus_days(as_of, CATCH_UP_DAYS)
     end = plus_days(as_of, max(leads, default=0))
     armed = 0
+    # The kind's subjects with the columns the insert reads.
+    subjects: QuerySet[Any] = (
+        kind.subjects().order_by().annotate(**{_SUBJECT: F("pk"), _DUE: F(kind.date_field)})
+    )
     if leads and start is not None and end is not None:
-        window = _dated(kind, start, end)
+        window = _dated(subjects, kind.date_field, start, end)
         for name in rule.recipients:
             recipient = Recipient(name)
             if recipient in ROLE_RECIPIENTS:
@@ -345,16 +356,21 @@ def _arm(
                 users = people.remindable(kind, people.of_role(recipient))
                 if users:
                     rows = window.values(_SUBJECT, _DUE)
-                    armed += insert.run(kind, rows, leads=leads, users=users)
+                    armed += insert.run(kind, rows, leads=leads, users=users, cross=True)
                 continue
             path = kind.recipient_paths.get(recipient)
             if not path:
                 continue
             on_path = window.annotate(**{_USER: F(path)})
-            condition = _path_condition(kind, recipient, on_path, people, start=start, end=end)
+            users, condition = _path_condition(
+                kind, recipient, on_path, people, start=start, end=end
+            )
             if condition is not None:
                 rows = on_path.filter(condition).values(_SUBJECT, _DUE, _USER)
                 armed += insert.run(kind, rows, leads=leads)
+            elif users:
+                rows = on_path.values(_SUBJECT, _DUE, _USER)
+                armed += insert.run(kind, rows, leads=leads, users=users)
     if rule.escalate and rule.escalate_after_days:
         # The managers, once the date is overdue by the delay (catching up for a year).
         delay = int(rule.escalate_after_days)
@@ -362,8 +378,9 @@ def _arm(
         overdue_to = minus_days(as_of, delay)
         managers = people.remindable(kind, people.managers)
         if overdue_from and overdue_to and managers:
-            overdue = _dated(kind, overdue_from, overdue_to).values(_SUBJECT, _DUE)
-            armed += insert.run(kind, overdue, escalate_after=delay, users=managers)
+            overdue = _dated(subjects, kind.date_field, overdue_from, overdue_to)
+            overdue = overdue.values(_SUBJECT, _DUE)
+            armed += insert.run(kind, overdue, escalate_after=delay, users=managers, cross=True)
     return armed
 
 
@@ -387,7 +404,17 @@ def scan(*, as_of: date) -> ScanResult:
             off.append(kind)
     insert = _Insert(people=people, as_of=as_of)
     with transaction.atomic():
-        result.cancelled = _cancel(off=off, on=[kind for kind, _rule in on])
+        # Only kinds with pending rows can have stale ones (usually few: rows are sent soon).
+        pending = set(
+            Reminder.objects.filter(status=Reminder.Status.PENDING)
+            .order_by()
+            .values_list("kind", flat=True)
+            .distinct()
+        )
+        result.cancelled = _cancel(
+            off=[kind for kind in off if kind.code in pending],
+            on=[kind for kind, _rule in on if kind.code in pending],
+        )
         for kind, rule in on:
             result.per_kind[kind.code] = _arm(kind, rule, as_of=as_of, people=people, insert=insert)
     result.armed = sum(result.per_kind.values())
