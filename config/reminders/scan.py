@@ -198,10 +198,15 @@ class _Insert:
         ops = connection.ops
         template = Reminder(armed_on=self.as_of)
         fields = [f for f in Reminder._meta.concrete_fields if not f.primary_key]
-        constant = [f for f in fields if f.name not in _COMPUTED]
-        self.fixed = [
-            f.get_db_prep_save(f.pre_save(template, add=True), connection) for f in constant
-        ]
+        prepared = {
+            f: f.get_db_prep_save(f.pre_save(template, add=True), connection)
+            for f in fields
+            if f.name not in _COMPUTED
+        }
+        # A column left NULL is left out (it is NULL all the same, and PostgreSQL would take
+        # an untyped NULL in a SELECT DISTINCT for text).
+        constant = [f for f, value in prepared.items() if value is not None]
+        self.fixed = [prepared[f] for f in constant]
         columns = [*_COMPUTED.values(), *(str(f.column) for f in constant)]
         self.head = (
             f"{ops.insert_statement(on_conflict=OnConflict.IGNORE)}"
@@ -404,6 +409,12 @@ def scan(*, as_of: date) -> ScanResult:
             off.append(kind)
     insert = _Insert(people=people, as_of=as_of)
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Short statements over indexed ranges: compiling them to machine code (the
+            # planner's estimate for the correlated NOT EXISTS crosses the JIT threshold)
+            # would cost more than running them.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
         # Only kinds with pending rows can have stale ones (usually few: rows are sent soon).
         pending = set(
             Reminder.objects.filter(status=Reminder.Status.PENDING)
