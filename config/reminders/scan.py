@@ -151,16 +151,10 @@ def _stale(kind: DeadlineKind) -> Q:
     return Q(~Exists(current), kind=kind.code)
 
 
-def cancel_stale(kind: DeadlineKind, rule: ReminderRule | None) -> int:
-    """Pending reminders of a date the record no longer has (moved, cleared, record closed),
-    or of a rule switched off, are cancelled with the reason."""
-    enabled = [kind] if rule is not None and rule.enabled else []
-    return _cancel(off=[] if enabled else [kind], on=enabled)
-
-
 def _cancel(*, off: list[DeadlineKind], on: list[DeadlineKind]) -> int:
-    """`cancel_stale` for every kind at once: one UPDATE for the kinds whose rule is off, one
-    for the dates that went away."""
+    """Pending reminders of a date the record no longer has (moved, cleared, record closed),
+    or of a rule switched off, are cancelled with the reason: one UPDATE for the kinds whose
+    rule is off, one for the dates that went away in every other kind."""
     pending = Reminder.objects.filter(status=Reminder.Status.PENDING)
     cancelled = 0
     if off:
@@ -176,11 +170,6 @@ def _cancel(*, off: list[DeadlineKind], on: list[DeadlineKind]) -> int:
             cancelled_reason="The date changed or no longer applies.",
         )
     return cancelled
-
-
-# The columns an armed row computes; every other column is the same for the whole scan (the
-# scan day, the creation time, the defaults of a new row) and is prepared once.
-_SUBJECT, _DUE, _USER, _LEAD = "scan_subject", "scan_due", "scan_user", "scan_lead"
 
 
 @dataclass
