@@ -225,8 +225,9 @@ class _Insert:
         q = connection.ops.quote_name
         inner, inner_params = rows.query.sql_with_params()
         subject, due = f"s.{q(_SUBJECT)}", f"s.{q(_DUE)}"
+        lead_params: list[Any] = []
         if escalate_after is not None:
-            lead, lead_params = f"{-int(escalate_after)}", list[Any]()
+            lead = f"{-int(escalate_after)}"
             reached = "r.lead_days < 0"
         else:
             lead, lead_params = _threshold(due, leads, as_of=self.as_of)
@@ -251,7 +252,7 @@ class _Insert:
             f" WHERE r.kind = %s AND r.subject_id = {subject} AND r.due_on = {due}"
             f" AND r.recipient_id = {recipient} AND {reached})"
         )
-        where_params += [kind.code, *(lead_params if escalate_after is None else [])]
+        where_params += [kind.code, *lead_params]
         constants = "".join(", %s" for _value in self.fixed)
         # In a fixed order, so two scans at once insert their common rows in the same order.
         sql = (
