@@ -25,7 +25,12 @@ from agreements.bench import ON, Measurement, _queries, _time, _time_pair
 from agreements.models import Agreement, Partner
 from agreements.reminders import _LIVE_AGREEMENT
 from config.reminders.feed import RENDERED_EVENTS
-from config.reminders.models import Reminder, ReminderRule
+from config.reminders.models import (
+    CATCH_UP_DAYS,
+    ESCALATION_CATCH_UP_DAYS,
+    Reminder,
+    ReminderRule,
+)
 from config.reminders.registry import Recipient, get_kind
 from config.reminders.rules import ensure_default_rules
 from config.reminders.scan import scan
@@ -124,7 +129,12 @@ def raw_scan(as_of: date) -> None:
             leads = [int(lead) for lead in rule.lead_days]
             case, case_params = _threshold_sql(leads, as_of, column)
             head = [code]
-            tail = [as_of, now, as_of - timedelta(days=30), as_of + timedelta(days=max(leads))]
+            tail = [
+                as_of,
+                now,
+                as_of - timedelta(days=CATCH_UP_DAYS),
+                as_of + timedelta(days=max(leads)),
+            ]
             values = (
                 f"SELECT DISTINCT %s, a.id, a.{column}, {case}, u.id, 'pending', %s, %s, %s,"
                 " 0, '', '', ''"
@@ -163,7 +173,7 @@ def raw_scan(as_of: date) -> None:
                         as_of,
                         now,
                         Role.MANAGER.value,
-                        as_of - timedelta(days=delay + 30),
+                        as_of - timedelta(days=delay + ESCALATION_CATCH_UP_DAYS),
                         as_of - timedelta(days=delay),
                     ],
                 )
@@ -223,11 +233,16 @@ def measure(context: dict[str, Any], *, repeat: int) -> list[Measurement]:
         )
     )
 
-    # The next day, on top of the first; then the same day again (nothing to do).
+    # The next day, on top of the first (the same rows by the scan and by the SQL); then the
+    # same day again (nothing to do).
     scan(as_of=first_day)
     before = _ledger()
+    raw_scan(next_day)
+    next_by_raw = _ledger() - before
+    clear_next()
     next_queries = _queries(lambda: scan(as_of=next_day))
-    armed_next = len(_ledger() - before)
+    next_by_scan = _ledger() - before
+    armed_next = len(next_by_scan)
     clear_next()
     scan_ms, _r, raw_ms, _s = _time_pair(
         _fresh(lambda: scan(as_of=next_day), clear=clear_next),
@@ -241,8 +256,15 @@ def measure(context: dict[str, Any], *, repeat: int) -> list[Measurement]:
             scan_ms,
             next_queries,
             raw_samples_ms=raw_ms,
+            same_rows=next_by_scan == next_by_raw,
             notes=f"{armed_next} more armed; raw SQL here inserts (and the ledger refuses) "
-            "the first day's rows again",
+            "the first day's rows again"
+            + (
+                ""
+                if next_by_scan == next_by_raw
+                else f"; raw SQL differs: {len(next_by_scan - next_by_raw)} only in the scan,"
+                f" {len(next_by_raw - next_by_scan)} only in SQL"
+            ),
         )
     )
     scan(as_of=next_day)

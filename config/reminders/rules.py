@@ -21,7 +21,8 @@ def can_edit_reminder_rules(user: AnyUser) -> bool:
 
 def ensure_default_rules() -> list[ReminderRule]:
     """A rule for every registered kind, with the kind's defaults where none exists yet."""
-    existing = set(ReminderRule.objects.values_list("kind", flat=True))
+    rules = list(ReminderRule.objects.all())
+    existing = {rule.kind for rule in rules}
     missing = [
         ReminderRule(
             kind=kind.code,
@@ -33,12 +34,13 @@ def ensure_default_rules() -> list[ReminderRule]:
         for kind in kinds()
         if kind.code not in existing
     ]
-    if missing:
-        try:
-            with transaction.atomic():
-                ReminderRule.objects.bulk_create(missing, ignore_conflicts=True)
-        except IntegrityError:  # another process created them first
-            pass
+    if not missing:
+        return rules
+    try:
+        with transaction.atomic():
+            ReminderRule.objects.bulk_create(missing, ignore_conflicts=True)
+    except IntegrityError:  # another process created them first
+        pass
     return list(ReminderRule.objects.all())
 
 

@@ -199,3 +199,58 @@ def test_a_legal_reviewer_is_reminded_only_while_they_may_read_the_agreement(per
     personas.colombia.liaison_officers.add(personas.other_lo)
     scan(as_of=TODAY)
     assert list(Reminder.objects.values_list("recipient", flat=True)) == [personas.other_lo.pk]
+
+
+def test_one_scan_checks_each_limited_reader_on_a_path_and_spares_those_who_read_everything(
+    personas,
+) -> None:
+    # Three reviewers on one path in one scan: an LO whose portfolio holds the agreement, an
+    # LO whose portfolio does not, and a legal advisor (who reads everything).
+    _only_expiry_rule(recipients=["legal_reviewer"])
+    due = TODAY + timedelta(days=7)
+    reviewers = {
+        personas.lo: _agreement(personas, expires_on=due),
+        personas.other_lo: _agreement(personas, expires_on=due),
+        personas.legal_advisor: _agreement(personas, expires_on=due),
+    }
+    for reviewer, agreement in reviewers.items():
+        Agreement.objects.filter(pk=agreement.pk).update(legal_reviewer=reviewer)
+    assert scan(as_of=TODAY).armed == 2
+    rows = set(Reminder.objects.values_list("subject_id", "recipient"))
+    assert rows == {
+        (reviewers[personas.lo].pk, personas.lo.pk),
+        (reviewers[personas.legal_advisor].pk, personas.legal_advisor.pk),
+    }, rows
+
+
+def test_a_threshold_larger_than_one_already_reminded_is_not_armed(personas) -> None:
+    # Reminded at 7 days; the rule then gains a 10-day lead: nothing more until 0.
+    rule = _only_expiry_rule(lead_days=[7, 0], recipients=["owner"])
+    _agreement(personas, expires_on=TODAY + timedelta(days=7))
+    scan(as_of=TODAY)
+    rule.lead_days = [10, 7, 0]
+    rule.save()
+    assert scan(as_of=TODAY - timedelta(days=1)).armed == 0
+    assert scan(as_of=TODAY + timedelta(days=7)).armed == 1
+    assert sorted(Reminder.objects.values_list("lead_days", flat=True)) == [0, 7]
+
+
+def test_managers_are_escalated_to_once_even_if_the_delay_changes_afterwards(personas) -> None:
+    rule = _only_expiry_rule(escalate=True, escalate_after_days=7, recipients=["owner"])
+    _agreement(personas, expires_on=TODAY - timedelta(days=40))
+    scan(as_of=TODAY)
+    rule.escalate_after_days = 14
+    rule.save()
+    scan(as_of=TODAY + timedelta(days=1))
+    rows = list(Reminder.objects.values_list("lead_days", "recipient__username"))
+    assert rows == [(-7, "samuel")], rows
+
+
+def test_an_owner_who_is_also_a_liaison_officer_of_the_partner_gets_one_row(personas) -> None:
+    _only_expiry_rule(recipients=["owner", "liaison_officers", "managers"])
+    personas.colombia.liaison_officers.add(personas.lo)
+    _agreement(personas, expires_on=TODAY + timedelta(days=30))
+    result = scan(as_of=TODAY)
+    rows = Counter(Reminder.objects.values_list("recipient__username", "lead_days"))
+    assert set(rows.values()) == {1} and ("maria", 30) in rows and ("samuel", 30) in rows, rows
+    assert result.armed == len(rows) == result.per_kind[EXPIRY]
