@@ -193,7 +193,7 @@ def test_a_crash_mid_generation_leaves_no_visible_rows_and_the_sweep_fails_it(
 ) -> None:
     report = gap_report_request(by=personas.manager, scope="portfolio", as_of=TODAY)
     dies_while_writing = mock.patch(
-        "checklists.services.gap_reports.GapReportRow.objects.bulk_create",
+        "checklists.services.gap_reports._insert_rows",
         side_effect=KeyboardInterrupt,  # the worker dies while writing
     )
     with dies_while_writing, pytest.raises(KeyboardInterrupt):
