@@ -72,20 +72,24 @@ def change_rows(drafts: list[RowDraft], previous: GapReport | None) -> list[RowD
             )
         )
 
-    for (section, key), draft in now.items():
-        row = {
-            "section": section,
-            "key": key,
+    def row_of(draft: RowDraft) -> dict[str, Any]:
+        return {
+            "section": draft.section,
+            "key": draft.key,
             "kind": draft.kind,
             "partner_id": draft.partner_id,
             "data": draft.data,
         }
-        old = before.get((section, key))
-        label = _label(draft.data)
+
+    # Most gaps are unchanged: a row is built only for one that changed.
+    for (_, key), draft in now.items():
+        old = before.get((draft.section, key))
         if draft.is_gap and old is None:
-            add("new", key, row, f"New: {_describe(draft.data)}")
+            add("new", key, row_of(draft), f"New: {_describe(draft.data)}")
         elif draft.is_gap and old is not None:
-            _slipped(add, key, row, old["due_on"], draft.due_on, label)
+            is_ = draft.due_on
+            if old["due_on"] and is_ and is_ > old["due_on"]:
+                _slipped(add, key, row_of(draft), old["due_on"], is_, _label(draft.data))
         elif draft.kind in _LEVEL_KINDS and old is not None:
             was, is_ = old["data"].get("level"), draft.data.get("level")
             if was != is_:
@@ -94,7 +98,7 @@ def change_rows(drafts: list[RowDraft], previous: GapReport | None) -> list[RowD
                 add(
                     "level",
                     key,
-                    row,
+                    row_of(draft),
                     f"Level {where}: {was} → {is_}.",
                     area=area,
                     before=was,

@@ -8,6 +8,7 @@ computed; its rows are written and it is marked done in one transaction, so a cr
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -349,22 +350,20 @@ def _rank(drafts: list[RowDraft]) -> dict[int, int]:
 def _totals(drafts: list[RowDraft]) -> dict[str, Any]:
     """What the executive summary, the trend and the section headings show to a reader who
     sees every row: stored with the edition, so reading it aggregates nothing."""
-    gaps = [d for d in drafts if d.is_gap]
+    changes = GapReportRow.Section.CHANGES
+    gaps = Counter(d.section for d in drafts if d.is_gap)
+    kinds = Counter(d.kind for d in drafts if d.section == changes)
+    scores = [d.score for d in drafts if d.kind == "partner_score"]
+    scored = [score for score in scores if score is not None]
     totals: dict[str, Any] = {
-        section: sum(1 for d in gaps if d.section == section)
-        for section in GapReportRow.Section.values
-        if section != GapReportRow.Section.CHANGES
+        section: gaps[section] for section in GapReportRow.Section.values if section != changes
     }
-    totals["open_gaps"] = len(gaps)
-    totals["blocking"] = sum(1 for d in gaps if d.blocks_planned_work)
-    scores = [d.score for d in drafts if d.kind == "partner_score" and d.score is not None]
-    totals["average_score"] = round(sum(scores) / len(scores), 1) if scores else None
-    totals["partners"] = sum(1 for d in drafts if d.kind == "partner_score")
-    totals["not_assessed"] = sum(1 for d in gaps if d.kind == "not_assessed")
-    totals["changes"] = {
-        kind: sum(1 for d in drafts if d.section == GapReportRow.Section.CHANGES and d.kind == kind)
-        for kind in CHANGE_KINDS
-    }
+    totals["open_gaps"] = sum(gaps.values())
+    totals["blocking"] = sum(1 for d in drafts if d.is_gap and d.blocks_planned_work)
+    totals["average_score"] = round(sum(scored) / len(scored), 1) if scored else None
+    totals["partners"] = len(scores)
+    totals["not_assessed"] = sum(1 for d in drafts if d.is_gap and d.kind == "not_assessed")
+    totals["changes"] = {kind: kinds[kind] for kind in CHANGE_KINDS}
     return totals
 
 
