@@ -38,16 +38,43 @@ def _describe(data: dict[str, Any]) -> str:
     return ": ".join(part for part in (label, what) if part) or "a gap"
 
 
+#: Up to this many closed gaps have their contents read by id; more are read with the
+#: previous edition's gaps whole (one query either way, within any database's parameter limit).
+_CLOSED_BY_ID = 5000
+
+
+def _previous_rows(previous: GapReport) -> dict[tuple[str, str], dict[str, Any]]:
+    """The previous edition's rows without their contents, which only the score rows (their
+    level) need here: decoding every row's JSON was most of the comparison's time."""
+    rows = GapReportRow.objects.filter(report=previous).exclude(section=Section.CHANGES)
+    before = {
+        (r["section"], r["key"]): dict(r, data={})
+        for r in rows.values("pk", "section", "key", "kind", "partner_id", "is_gap", "due_on")
+    }
+    levels: dict[Any, Any] = dict(rows.filter(kind__in=_LEVEL_KINDS).values_list("pk", "data"))
+    for row in before.values():
+        row["data"] = levels.get(row["pk"], {})
+    return before
+
+
+def _with_contents(previous: GapReport, closed: list[dict[str, Any]]) -> None:
+    """The contents of the closed gaps, which their change rows describe: one query."""
+    if not closed:
+        return
+    rows = GapReportRow.objects.filter(report=previous, is_gap=True)
+    if len(closed) <= _CLOSED_BY_ID:
+        rows = rows.filter(pk__in=[row["pk"] for row in closed])
+    contents: dict[Any, Any] = dict(rows.values_list("pk", "data"))
+    for row in closed:
+        row["data"] = contents.get(row["pk"], {})
+
+
 def change_rows(drafts: list[RowDraft], previous: GapReport | None) -> list[RowDraft]:
-    """One query: the previous edition's rows (key, section, kind, partner, date, level)."""
+    """Three queries: the previous edition's rows (key, section, kind, partner, date), its
+    score rows' levels, and the contents of the gaps closed since."""
     if previous is None:
         return []
-    before: dict[tuple[str, str], dict[str, Any]] = {
-        (r["section"], r["key"]): dict(r)
-        for r in GapReportRow.objects.filter(report=previous)
-        .exclude(section=Section.CHANGES)
-        .values("section", "key", "kind", "partner_id", "is_gap", "due_on", "data")
-    }
+    before = _previous_rows(previous)
     now = {(d.section, d.key): d for d in drafts}
     changes: list[RowDraft] = []
 
@@ -104,9 +131,10 @@ def change_rows(drafts: list[RowDraft], previous: GapReport | None) -> list[RowD
                     before=was,
                     after=is_,
                 )
-    for (section, key), old in before.items():
-        if old["is_gap"] and (section, key) not in now:
-            add("closed", key, old, f"Closed: {_describe(old['data'])}")
+    closed = [old for at, old in before.items() if old["is_gap"] and at not in now]
+    _with_contents(previous, closed)
+    for old in closed:
+        add("closed", old["key"], old, f"Closed: {_describe(old['data'])}")
     return changes
 
 
