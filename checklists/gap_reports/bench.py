@@ -9,12 +9,15 @@ measurements, which these changes would otherwise affect."""
 from __future__ import annotations
 
 import gc
+import statistics
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta
 from datetime import time as clock
 from typing import Any
+from unittest import mock
 
 from django.db import connection
 from django.utils import timezone
@@ -25,6 +28,7 @@ from checklists.bench import _client
 from checklists.gap_reports.models import GapReport
 from checklists.gap_reports.sections import Scope
 from checklists.models import Assessment
+from checklists.services import gap_reports as gap_report_services
 from checklists.services.gap_reports import (
     compute_sections,
     gap_report_generate,
@@ -162,13 +166,17 @@ def _ours(scope: Scope) -> dict[str, set[str]]:
     }
 
 
-def _timed(call: Callable[[], Any]) -> tuple[float, float, Any]:
+def _timed(
+    call: Callable[[], Any], *, after: Callable[[], Any] | None = None
+) -> tuple[float, float, Any]:
     """One timed run, then the peak Python memory of a second run (tracing slows a run down
-    several times, so it is never the timed one)."""
+    several times, so it is never the timed one). `after` runs between the two."""
     gc.collect()
     started = time.perf_counter()
     result = call()
     ms = (time.perf_counter() - started) * 1000
+    if after is not None:
+        after()
     gc.collect()
     tracemalloc.start()
     try:
@@ -177,6 +185,37 @@ def _timed(call: Callable[[], Any]) -> tuple[float, float, Any]:
     finally:
         tracemalloc.stop()
     return ms, peak / 1024**2, result
+
+
+#: The steps of a generation the bench times apart (names in checklists.services.gap_reports).
+_PHASES = {
+    "compute_sections": "sections",
+    "change_rows": "changes",
+    "_insert_rows": "rows written",
+    "edition_charts_store": "charts drawn",
+}
+
+
+@contextmanager
+def _phases() -> Iterator[dict[str, float]]:
+    """Milliseconds spent in each step of the generations run inside the block."""
+    spent = dict.fromkeys(_PHASES.values(), 0.0)
+
+    def timing(name: str, step: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return step(*args, **kwargs)
+            finally:
+                spent[_PHASES[name]] += (time.perf_counter() - started) * 1000
+
+        return timed
+
+    with ExitStack() as stack:
+        for name in _PHASES:
+            step = getattr(gap_report_services, name)
+            stack.enter_context(mock.patch.object(gap_report_services, name, timing(name, step)))
+        yield spent
 
 
 def measure(context: dict[str, Any], *, repeat: int) -> list[Measurement]:
@@ -203,15 +242,26 @@ def measure(context: dict[str, Any], *, repeat: int) -> list[Measurement]:
         report = gap_report_request(by=None, as_of=ON, horizon_days=HORIZON, **kwargs)
         return gap_report_generate(report=report)
 
-    ms, peak_mb, edition = _timed(lambda: generate(scope="portfolio"))
+    generate(scope="portfolio")  # warm: matplotlib's fonts, the previous edition to compare
+    timed_run: dict[str, float] = {}
+    with _phases() as spent:
+        ms, peak_mb, edition = _timed(
+            lambda: generate(scope="portfolio"), after=lambda: timed_run.update(spent)
+        )
+    phases = ", ".join(f"{name} {v:,.0f} ms" for name, v in timed_run.items())
+    without_charts = ms - timed_run["charts drawn"]
+    raw_ms = statistics.median(raw_samples)
     with_queries = _queries(lambda: generate(scope="portfolio"))
     results.append(
         Measurement(
-            "generate the portfolio edition (sections, changes, rows written)",
+            "generate the portfolio edition (sections, changes, rows written, charts)",
             "system",
             [ms],
             with_queries,
-            notes=f"{edition.rows.count():,} rows; peak Python memory {peak_mb:.0f} MB",
+            raw_samples,
+            notes=f"{edition.rows.count():,} rows; peak Python memory {peak_mb:.0f} MB; "
+            f"{phases}; without the charts {without_charts:,.0f} ms = "
+            f"{without_charts / raw_ms:.1f}× the raw SQL ({raw_ms:,.0f} ms)",
         )
     )
     for who, user in (("manager", manager), ("lo", lo)):

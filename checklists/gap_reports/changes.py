@@ -38,16 +38,43 @@ def _describe(data: dict[str, Any]) -> str:
     return ": ".join(part for part in (label, what) if part) or "a gap"
 
 
+#: Up to this many closed gaps have their contents read by id; more are read with the
+#: previous edition's gaps whole (one query either way, within any database's parameter limit).
+_CLOSED_BY_ID = 5000
+
+
+def _previous_rows(previous: GapReport) -> dict[tuple[str, str], dict[str, Any]]:
+    """The previous edition's rows without their contents, which only the score rows (their
+    level) need here: decoding every row's JSON was most of the comparison's time."""
+    rows = GapReportRow.objects.filter(report=previous).exclude(section=Section.CHANGES)
+    before = {
+        (r["section"], r["key"]): dict(r, data={})
+        for r in rows.values("pk", "section", "key", "kind", "partner_id", "is_gap", "due_on")
+    }
+    levels: dict[Any, Any] = dict(rows.filter(kind__in=_LEVEL_KINDS).values_list("pk", "data"))
+    for row in before.values():
+        row["data"] = levels.get(row["pk"], {})
+    return before
+
+
+def _with_contents(previous: GapReport, closed: list[dict[str, Any]]) -> None:
+    """The contents of the closed gaps, which their change rows describe: one query."""
+    if not closed:
+        return
+    rows = GapReportRow.objects.filter(report=previous, is_gap=True)
+    if len(closed) <= _CLOSED_BY_ID:
+        rows = rows.filter(pk__in=[row["pk"] for row in closed])
+    contents: dict[Any, Any] = dict(rows.values_list("pk", "data"))
+    for row in closed:
+        row["data"] = contents.get(row["pk"], {})
+
+
 def change_rows(drafts: list[RowDraft], previous: GapReport | None) -> list[RowDraft]:
-    """One query: the previous edition's rows (key, section, kind, partner, date, level)."""
+    """Three queries: the previous edition's rows (key, section, kind, partner, date), its
+    score rows' levels, and the contents of the gaps closed since."""
     if previous is None:
         return []
-    before: dict[tuple[str, str], dict[str, Any]] = {
-        (r["section"], r["key"]): dict(r)
-        for r in GapReportRow.objects.filter(report=previous)
-        .exclude(section=Section.CHANGES)
-        .values("section", "key", "kind", "partner_id", "is_gap", "due_on", "data")
-    }
+    before = _previous_rows(previous)
     now = {(d.section, d.key): d for d in drafts}
     changes: list[RowDraft] = []
 
@@ -72,20 +99,24 @@ def change_rows(drafts: list[RowDraft], previous: GapReport | None) -> list[RowD
             )
         )
 
-    for (section, key), draft in now.items():
-        row = {
-            "section": section,
-            "key": key,
+    def row_of(draft: RowDraft) -> dict[str, Any]:
+        return {
+            "section": draft.section,
+            "key": draft.key,
             "kind": draft.kind,
             "partner_id": draft.partner_id,
             "data": draft.data,
         }
-        old = before.get((section, key))
-        label = _label(draft.data)
+
+    # Most gaps are unchanged: a row is built only for one that changed.
+    for (_, key), draft in now.items():
+        old = before.get((draft.section, key))
         if draft.is_gap and old is None:
-            add("new", key, row, f"New: {_describe(draft.data)}")
+            add("new", key, row_of(draft), f"New: {_describe(draft.data)}")
         elif draft.is_gap and old is not None:
-            _slipped(add, key, row, old["due_on"], draft.due_on, label)
+            is_ = draft.due_on
+            if old["due_on"] and is_ and is_ > old["due_on"]:
+                _slipped(add, key, row_of(draft), old["due_on"], is_, _label(draft.data))
         elif draft.kind in _LEVEL_KINDS and old is not None:
             was, is_ = old["data"].get("level"), draft.data.get("level")
             if was != is_:
@@ -94,15 +125,16 @@ def change_rows(drafts: list[RowDraft], previous: GapReport | None) -> list[RowD
                 add(
                     "level",
                     key,
-                    row,
+                    row_of(draft),
                     f"Level {where}: {was} → {is_}.",
                     area=area,
                     before=was,
                     after=is_,
                 )
-    for (section, key), old in before.items():
-        if old["is_gap"] and (section, key) not in now:
-            add("closed", key, old, f"Closed: {_describe(old['data'])}")
+    closed = [old for at, old in before.items() if old["is_gap"] and at not in now]
+    _with_contents(previous, closed)
+    for old in closed:
+        add("closed", old["key"], old, f"Closed: {_describe(old['data'])}")
     return changes
 
 

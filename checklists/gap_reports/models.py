@@ -203,6 +203,9 @@ class GapReportRow(models.Model):
         ]
         indexes = [
             models.Index(fields=["report", "section", "rank"]),
+            # One kind of a section in order (the page's open items and unassessed partners,
+            # the heat map's scores) without walking the section's other rows.
+            models.Index(fields=["report", "section", "kind", "rank"]),
             models.Index(fields=["report", "partner"]),
             models.Index(fields=["report", "importance"]),
         ]

@@ -164,15 +164,46 @@ class Summary:
     average_score: float | None
     top: list[GapReportRow]  # the ten most important gaps
     changes: dict[str, int] = field(default_factory=dict)  # new / closed / slipped / level
+    not_assessed: int = 0  # partners with no approved assessment (interoperability gaps)
+
+
+def stored_totals(report: GapReport) -> dict[str, Any] | None:
+    """The full view's figures stored at generation, or None for an edition stored before
+    they were (its readers get them aggregated from the rows)."""
+    totals = report.totals or {}
+    return totals if "changes" in totals and "not_assessed" in totals else None
+
+
+def _top(rows: QuerySet[GapReportRow]) -> list[GapReportRow]:
+    return list(
+        rows.filter(is_gap=True)
+        .exclude(section=Section.CHANGES)
+        .select_related("partner")
+        .order_by("importance", "id")[:10]
+    )
 
 
 def gap_report_summary(report: GapReport, user: AnyUser) -> Summary:
-    """Three queries, whatever the edition's size."""
+    """A reader who sees every row reads the totals stored with the edition and its ten most
+    important gaps (one indexed query); a narrower reader's figures are aggregated from
+    their rows (two queries besides the partner subquery), whatever the edition's size."""
     rows = _visible_rows(report, user)
+    totals = stored_totals(report) if reads_everything(user) else None
+    if totals is not None and report.status == GapReport.Status.DONE:
+        return Summary(
+            counts={str(s): totals[str(s)] for s in GAP_SECTIONS},
+            blocking=totals["blocking"],
+            partners=totals["partners"],
+            average_score=totals["average_score"],
+            top=_top(rows),
+            changes={kind: totals["changes"][kind] for kind in CHANGE_KINDS},
+            not_assessed=totals["not_assessed"],
+        )
     aggregates = rows.aggregate(
         blocking=Count("pk", filter=Q(is_gap=True, blocks_planned_work=True)),
         partners=Count("pk", filter=Q(kind="partner_score")),
         average_score=Avg("score", filter=Q(kind="partner_score")),
+        not_assessed=Count("pk", filter=Q(kind="not_assessed")),
         **{
             f"gaps_{section}": Count("pk", filter=Q(is_gap=True, section=section))
             for section in GAP_SECTIONS
@@ -182,20 +213,15 @@ def gap_report_summary(report: GapReport, user: AnyUser) -> Summary:
             for kind in CHANGE_KINDS
         },
     )
-    top = list(
-        rows.filter(is_gap=True)
-        .exclude(section=Section.CHANGES)
-        .select_related("partner")
-        .order_by("importance", "id")[:10]
-    )
     average = aggregates["average_score"]
     return Summary(
         counts={str(s): aggregates[f"gaps_{s}"] for s in GAP_SECTIONS},
         blocking=aggregates["blocking"],
         partners=aggregates["partners"],
         average_score=round(average, 1) if average is not None else None,
-        top=top,
+        top=_top(rows),
         changes={kind: aggregates[f"change_{kind}"] for kind in CHANGE_KINDS},
+        not_assessed=aggregates["not_assessed"],
     )
 
 
@@ -224,27 +250,37 @@ def trend_of(
     if report.finished_at is not None:
         editions = editions.filter(Q(finished_at__lte=report.finished_at) | Q(pk=report.pk))
     chosen = list(
-        editions.order_by("-as_of", "-finished_at", "-id").values_list("pk", "as_of")[:limit]
+        editions.order_by("-as_of", "-finished_at", "-id").values_list("pk", "as_of", "totals")[
+            :limit
+        ]
     )
-    rows = GapReportRow.objects.filter(report_id__in=[pk for pk, _ in chosen])
+    figures: dict[int, dict[str, Any]] = {}
+    if partner_ids is None:
+        # The full view's figures were stored with each edition: nothing to aggregate.
+        figures = {pk: totals for pk, _, totals in chosen if totals and "open_gaps" in totals}
+    missing = [pk for pk, _, _ in chosen if pk not in figures]
+    rows = GapReportRow.objects.filter(report_id__in=missing)
     if partner_ids is not None:
         rows = rows.filter(Q(partner__isnull=True) | Q(partner__in=partner_ids))
-    figures: dict[int, dict[str, Any]] = {
-        r["report_id"]: dict(r)
-        for r in rows.values("report_id").annotate(
+    if missing:
+        aggregated = rows.values("report_id").annotate(
             average_score=Avg("score", filter=Q(kind="partner_score")),
             open_gaps=Count("pk", filter=Q(is_gap=True) & ~Q(section=Section.CHANGES)),
         )
-    }
+        for r in aggregated:
+            average = r["average_score"]
+            figures[r["report_id"]] = {
+                "average_score": round(average, 1) if average is not None else None,
+                "open_gaps": r["open_gaps"],
+            }
     points = []
-    for pk, as_of in reversed(chosen):
+    for pk, as_of, _ in reversed(chosen):
         figure = figures.get(pk, {})
-        average = figure.get("average_score")
         points.append(
             TrendPoint(
                 report_id=pk,
                 as_of=as_of,
-                average_score=round(average, 1) if average is not None else None,
+                average_score=figure.get("average_score"),
                 open_gaps=figure.get("open_gaps", 0),
             )
         )

@@ -36,6 +36,7 @@ from checklists.gap_reports.forms import GapReportForm, SubscriptionForm
 from checklists.gap_reports.models import GapReport, GapReportRow
 from checklists.gap_reports.selectors import (
     GAP_SECTIONS,
+    Summary,
     can_generate_gap_report,
     can_retry_gap_report,
     gap_report_changes,
@@ -169,7 +170,7 @@ def gap_report_create_page(request: HttpRequest) -> HttpResponse:
 
 
 def _sections(
-    report: GapReport, user: AnyUser, counts: dict[str, int], *, limit: int
+    report: GapReport, user: AnyUser, summary: Summary, *, limit: int
 ) -> list[dict[str, Any]]:
     sections = []
     for section in GAP_SECTIONS:
@@ -177,14 +178,14 @@ def _sections(
         entry: dict[str, Any] = {
             "code": str(section),
             "label": tables.section_label(section),
-            "count": counts.get(str(section), 0),
+            "count": summary.counts.get(str(section), 0),
         }
         if section == Section.INTEROPERABILITY:
             # Partners with no approved assessment are one line of names, not a table row
             # each: in a large portfolio they would bury the open items.
             unassessed = rows.filter(kind="not_assessed")
             entry["unassessed"] = [r.data.get("partner_name", "") for r in unassessed[:limit]]
-            entry["unassessed_count"] = unassessed.count()
+            entry["unassessed_count"] = summary.not_assessed
             rows = rows.filter(kind="item")
             entry["items_count"] = entry["count"] - entry["unassessed_count"]
         entry["table"] = tables.table(tables.DETAIL_COLUMNS[section], list(rows[:limit]))
@@ -212,7 +213,7 @@ def edition_context(report: GapReport, user: AnyUser, *, pdf: bool = False) -> d
         "heat_table": (
             heat_map_table(report, user, base_url=settings.ACCORD_BASE_URL or "") if pdf else None
         ),
-        "sections": _sections(report, user, summary.counts, limit=limit),
+        "sections": _sections(report, user, summary, limit=limit),
         "marking": settings.ACCORD_REPORT_MARKING,
     }
 

@@ -8,6 +8,7 @@ computed; its rows are written and it is marked done in one transaction, so a cr
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -16,7 +17,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
@@ -40,6 +41,7 @@ from checklists.gap_reports.sections import (
     interoperability_rows,
 )
 from checklists.gap_reports.selectors import (
+    CHANGE_KINDS,
     can_generate_gap_report,
     can_read_gap_reports,
     can_retry_gap_report,
@@ -346,42 +348,79 @@ def _rank(drafts: list[RowDraft]) -> dict[int, int]:
 
 
 def _totals(drafts: list[RowDraft]) -> dict[str, Any]:
-    gaps = [d for d in drafts if d.is_gap]
+    """What the executive summary, the trend and the section headings show to a reader who
+    sees every row: stored with the edition, so reading it aggregates nothing."""
+    changes = GapReportRow.Section.CHANGES
+    gaps = Counter(d.section for d in drafts if d.is_gap)
+    kinds = Counter(d.kind for d in drafts if d.section == changes)
+    scores = [d.score for d in drafts if d.kind == "partner_score"]
+    scored = [score for score in scores if score is not None]
     totals: dict[str, Any] = {
-        section: sum(1 for d in gaps if d.section == section)
-        for section in GapReportRow.Section.values
-        if section != GapReportRow.Section.CHANGES
+        section: gaps[section] for section in GapReportRow.Section.values if section != changes
     }
-    totals["open_gaps"] = len(gaps)
-    totals["blocking"] = sum(1 for d in gaps if d.blocks_planned_work)
-    scores = [d.score for d in drafts if d.kind == "partner_score" and d.score is not None]
-    totals["average_score"] = round(sum(scores) / len(scores), 1) if scores else None
+    totals["open_gaps"] = sum(gaps.values())
+    totals["blocking"] = sum(1 for d in drafts if d.is_gap and d.blocks_planned_work)
+    totals["average_score"] = round(sum(scored) / len(scored), 1) if scored else None
+    totals["partners"] = len(scores)
+    totals["not_assessed"] = sum(1 for d in drafts if d.is_gap and d.kind == "not_assessed")
+    totals["changes"] = {kind: kinds[kind] for kind in CHANGE_KINDS}
     return totals
+
+
+_ROW_COLUMNS = (
+    "report_id",
+    "section",
+    "kind",
+    "partner_id",
+    "rank",
+    "importance",
+    "key",
+    "is_gap",
+    "severity",
+    "blocks_planned_work",
+    "due_on",
+    "score",
+    "data",
+)
+
+
+def _insert_rows(report: GapReport, drafts: list[RowDraft], ranks: dict[int, int]) -> None:
+    """Every row in one statement run over all the values (executemany), in importance
+    order: no model instance per row, and no query per batch. The columns are adapted as
+    the model's fields would (dates, JSON), so the rows read back exactly as the ORM wrote
+    them."""
+    table = connection.ops.quote_name(GapReportRow._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in _ROW_COLUMNS)
+    placeholders = ", ".join(["%s"] * len(_ROW_COLUMNS))
+    data_field = GapReportRow._meta.get_field("data")
+    adapt_date = connection.ops.adapt_datefield_value
+    values = [
+        (
+            report.pk,
+            draft.section,
+            draft.kind,
+            draft.partner_id,
+            ranks[id(draft)],
+            importance,
+            draft.key[:200],
+            draft.is_gap,
+            draft.severity,
+            draft.blocks_planned_work,
+            adapt_date(draft.due_on),
+            draft.score,
+            data_field.get_db_prep_save(draft.data, connection),
+        )
+        for importance, draft in enumerate(drafts)
+    ]
+    if not values:
+        return
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", values)
 
 
 def _write(report: GapReport, drafts: list[RowDraft], previous: GapReport | None) -> bool:
     """Rows and `done` in one transaction; False when the claim was lost meanwhile."""
     ranks = _rank(drafts)
-    rows = []
-    for importance, draft in enumerate(drafts):
-        rank = ranks[id(draft)]
-        rows.append(
-            GapReportRow(
-                report=report,
-                section=draft.section,
-                kind=draft.kind,
-                partner_id=draft.partner_id,
-                rank=rank,
-                importance=importance,
-                key=draft.key[:200],
-                is_gap=draft.is_gap,
-                severity=draft.severity,
-                blocks_planned_work=draft.blocks_planned_work,
-                due_on=draft.due_on,
-                score=draft.score,
-                data=draft.data,
-            )
-        )
     with transaction.atomic():
         changed = GapReport.objects.filter(pk=report.pk, status=GapReport.Status.RUNNING).update(
             status=GapReport.Status.DONE,
@@ -395,7 +434,7 @@ def _write(report: GapReport, drafts: list[RowDraft], previous: GapReport | None
         if changed != 1:
             transaction.set_rollback(True)
             return False
-        GapReportRow.objects.bulk_create(rows, batch_size=1000)
+        _insert_rows(report, drafts, ranks)
         edition_charts_store(report=report)
     return True
 

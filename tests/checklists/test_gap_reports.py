@@ -22,6 +22,7 @@ from checklists.gap_reports.selectors import (
     gap_report_rows,
     gap_report_summary,
     gap_report_trend,
+    trend_of,
 )
 from checklists.models import ItemResponse
 from checklists.services.gap_reports import (
@@ -113,6 +114,31 @@ def test_the_second_edition_says_what_changed_since_the_first(portfolio, persona
     assert trend[0].average_score < trend[1].average_score
 
 
+def _aggregated(report: GapReport) -> GapReport:
+    """The same edition as if stored before its totals were: readers aggregate its rows."""
+    copy = GapReport.objects.get(pk=report.pk)
+    copy.totals = {}
+    return copy
+
+
+def test_a_manager_reads_the_summary_stored_with_the_edition_and_it_equals_its_rows(
+    portfolio, personas, django_assert_num_queries
+) -> None:
+    first = generate(personas.manager, as_of=TODAY - timedelta(days=7))
+    ItemResponse.objects.filter(item__code="C-1").update(result="met")
+    second = generate(personas.manager)
+    with django_assert_num_queries(1):  # the ten most important gaps; the figures are stored
+        stored = gap_report_summary(second, personas.manager)
+    aggregated = gap_report_summary(_aggregated(second), personas.manager)
+    assert stored == aggregated
+    assert stored.changes["closed"] >= 1 and stored.not_assessed >= 1  # Panama, never assessed
+    with django_assert_num_queries(1):  # the editions, with their stored figures
+        trend = trend_of(second, None)
+    everyone = sorted({r.partner_id for r in second.rows.all() if r.partner_id})
+    assert trend == trend_of(second, everyone)  # aggregated from every partner's rows
+    assert [p.report_id for p in trend] == [first.pk, second.pk]
+
+
 def test_a_liaison_officer_reads_only_their_partners_rows_of_a_portfolio_edition(
     portfolio, personas
 ) -> None:
@@ -193,7 +219,7 @@ def test_a_crash_mid_generation_leaves_no_visible_rows_and_the_sweep_fails_it(
 ) -> None:
     report = gap_report_request(by=personas.manager, scope="portfolio", as_of=TODAY)
     dies_while_writing = mock.patch(
-        "checklists.services.gap_reports.GapReportRow.objects.bulk_create",
+        "checklists.services.gap_reports._insert_rows",
         side_effect=KeyboardInterrupt,  # the worker dies while writing
     )
     with dies_while_writing, pytest.raises(KeyboardInterrupt):

@@ -21,12 +21,14 @@ def test_the_gap_report_bench_matches_raw_sql_and_reads_in_fixed_queries(tier_s)
     sections = results[("gap report sections, portfolio (ORM + Python)", "—")]
     assert sections.same_rows is True
     generation = results[
-        ("generate the portfolio edition (sections, changes, rows written)", "system")
+        ("generate the portfolio edition (sections, changes, rows written, charts)", "system")
     ]
     one_partner = results[("generate one partner's edition", "system")]
-    # Set-based: the portfolio (50 partners) costs no more queries than one partner, plus
-    # the rows' batched inserts.
-    assert generation.queries <= one_partner.queries + 10
+    # Set-based: the portfolio (50 partners) costs no more queries than one partner; its
+    # thousands of rows are one INSERT.
+    assert generation.queries <= one_partner.queries + 2
+    # Timed next to the raw SQL of the same run, step by step.
+    assert generation.raw_p50 is not None and "rows written" in generation.notes
     for role in ("manager", "lo"):
         read = results[("read a stored portfolio edition (API detail + first rows page)", role)]
         assert read.queries <= 16
