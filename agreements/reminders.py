@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from functools import partial
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -93,50 +94,43 @@ def _live_agreements(date_field: str) -> Callable[[], QuerySet[Agreement]]:
     return subjects
 
 
-AGREEMENT_EXPIRY = DeadlineKind(
+def _agreement_kind(*, date_field: str, **declaration: Any) -> DeadlineKind:
+    """What the three agreement kinds share: live agreements carrying the date, who reads
+    them, whom they remind, their partners and the columns their wording reads."""
+    return DeadlineKind(
+        subjects=_live_agreements(date_field),
+        date_field=date_field,
+        visible_to=agreements_visible_to,
+        url=record_path("agreement-detail"),
+        recipient_paths=_AGREEMENT_RECIPIENTS,
+        path_grants_access=_AGREEMENT_READERS,
+        partner_path="parties__partner",
+        partner_names_path="parties__partner__name",
+        columns=_AGREEMENT_COLUMNS,
+        **declaration,
+    )
+
+
+AGREEMENT_EXPIRY = _agreement_kind(
     code="agreements.expiry",
     label="Agreement expiry",
-    subjects=_live_agreements("expires_on"),
     date_field="expires_on",
-    visible_to=agreements_visible_to,
     describe=_describe_expiry,
-    url=record_path("agreement-detail"),
-    recipient_paths=_AGREEMENT_RECIPIENTS,
-    path_grants_access=_AGREEMENT_READERS,
-    partner_path="parties__partner",
-    partner_names_path="parties__partner__name",
-    columns=_AGREEMENT_COLUMNS,
 )
 
-AGREEMENT_NOTICE = DeadlineKind(
+AGREEMENT_NOTICE = _agreement_kind(
     code="agreements.notice_deadline",
     label="Notice deadline",
-    subjects=_live_agreements("notice_deadline"),
     date_field="notice_deadline",
-    visible_to=agreements_visible_to,
     describe=_describe_notice,
-    url=record_path("agreement-detail"),
-    recipient_paths=_AGREEMENT_RECIPIENTS,
-    path_grants_access=_AGREEMENT_READERS,
-    partner_path="parties__partner",
-    partner_names_path="parties__partner__name",
-    columns=_AGREEMENT_COLUMNS,
     default_recipients=(Recipient.OWNER, Recipient.LEGAL_REVIEWER, Recipient.LIAISON_OFFICERS),
 )
 
-AGREEMENT_REVIEW = DeadlineKind(
+AGREEMENT_REVIEW = _agreement_kind(
     code="agreements.review_due",
     label="Agreement review due",
-    subjects=_live_agreements("next_review_on"),
     date_field="next_review_on",
-    visible_to=agreements_visible_to,
     describe=_describe_review,
-    url=record_path("agreement-detail"),
-    recipient_paths=_AGREEMENT_RECIPIENTS,
-    path_grants_access=_AGREEMENT_READERS,
-    partner_path="parties__partner",
-    partner_names_path="parties__partner__name",
-    columns=_AGREEMENT_COLUMNS,
     default_leads=(30, 7, 0),
 )
 
