@@ -122,6 +122,23 @@ SEVERITY = Column("Severity", lambda row: row.severity)
 BLOCKS = Column("Blocks planned work", lambda row: row.blocks_planned_work)
 DETAIL = Column("Detail", _data("detail"))
 
+MANDATE_OR_ACTIVITY = Column(
+    "Mandate or activity",
+    lambda row: row.data.get("title") or row.data.get("activity_type_name"),
+)
+
+
+def _gap_file_columns(*own: Column) -> list[Column]:
+    """A legal section's columns in the files: who, which gap, its own facts, how serious."""
+    return [PARTNER, GAP, *own, SEVERITY, DETAIL]
+
+
+def _gap_detail_columns(*own: Column) -> list[Column]:
+    """The same section on the page and in the PDF: fewer facts, no severity column (the rows
+    are already in order of importance)."""
+    return [PARTNER, GAP, *own, DETAIL]
+
+
 COLUMNS: dict[str, Sequence[Column]] = {
     Section.INTEROPERABILITY: [
         PARTNER,
@@ -139,9 +156,7 @@ COLUMNS: dict[str, Sequence[Column]] = {
         Column("Overdue", _data("overdue")),
         DETAIL,
     ],
-    Section.AGREEMENTS: [
-        PARTNER,
-        GAP,
+    Section.AGREEMENTS: _gap_file_columns(
         Column("Reference", _data("reference")),
         Column("Title", _data("title")),
         Column("Status", _data("status_label")),
@@ -151,16 +166,9 @@ COLUMNS: dict[str, Sequence[Column]] = {
         Column("In review since", _date("since")),
         Column("Planned engagements", _data("engagements")),
         BLOCKS,
-        SEVERITY,
-        DETAIL,
-    ],
-    Section.MANDATES: [
-        PARTNER,
-        GAP,
-        Column(
-            "Mandate or activity",
-            lambda row: row.data.get("title") or row.data.get("activity_type_name"),
-        ),
+    ),
+    Section.MANDATES: _gap_file_columns(
+        MANDATE_OR_ACTIVITY,
         Column("Citation", _data("citation")),
         Column(
             "Date",
@@ -169,12 +177,8 @@ COLUMNS: dict[str, Sequence[Column]] = {
         Column("Days", _data("days")),
         Column("Planned engagements", _data("engagements")),
         BLOCKS,
-        SEVERITY,
-        DETAIL,
-    ],
-    Section.SOVEREIGNTY: [
-        PARTNER,
-        GAP,
+    ),
+    Section.SOVEREIGNTY: _gap_file_columns(
         Column("Engagement", _data("title")),
         Column("Activity", _data("activity_type_name")),
         Column("Starts", _date("starts_on")),
@@ -182,9 +186,7 @@ COLUMNS: dict[str, Sequence[Column]] = {
         Column("Verdict", _data("verdict")),
         Column("Request consent by", _date("request_by")),
         Column("Overdue", _data("overdue")),
-        SEVERITY,
-        DETAIL,
-    ],
+    ),
     Section.CHANGES: [
         Column("Change", lambda row: kind_label(row.kind)),
         Column(
@@ -216,31 +218,17 @@ DETAIL_COLUMNS: dict[str, Sequence[Column]] = {
         Column("Owner", _data("owner")),
         Column("Remediation due", _date("remediation_due_on")),
     ],
-    Section.AGREEMENTS: [
-        PARTNER,
-        GAP,
+    Section.AGREEMENTS: _gap_detail_columns(
         Column("Agreement", _data("reference")),
         Column("Date", _date("date")),
         Column("Planned engagements", _data("engagements")),
-        DETAIL,
-    ],
-    Section.MANDATES: [
-        PARTNER,
-        GAP,
-        Column(
-            "Mandate or activity",
-            lambda row: row.data.get("title") or row.data.get("activity_type_name"),
-        ),
-        DETAIL,
-    ],
-    Section.SOVEREIGNTY: [
-        PARTNER,
-        GAP,
+    ),
+    Section.MANDATES: _gap_detail_columns(MANDATE_OR_ACTIVITY),
+    Section.SOVEREIGNTY: _gap_detail_columns(
         Column("Engagement", _data("title")),
         Column("Starts", _date("starts_on")),
         Column("Request consent by", _date("request_by")),
-        DETAIL,
-    ],
+    ),
     Section.CHANGES: COLUMNS[Section.CHANGES],
 }
 
