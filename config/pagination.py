@@ -1,12 +1,23 @@
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.views import APIView
+
+
+class CountedPaginator(Paginator[Any]):
+    """A paginator told how many objects there are (a count stored beforehand), so paging a
+    large result never counts it again."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self.__dict__["count"] = count  # what the cached `count` property would compute
 
 
 class AccordPagination(PageNumberPagination):
@@ -29,6 +40,16 @@ class AccordPagination(PageNumberPagination):
                 {"page_size": [f"Must be a whole number from 1 to {self.max_page_size}."]}
             )
         return min(size, self.max_page_size)
+
+    def paginate_counted(
+        self, queryset: Any, request: Request, view: APIView | None, *, count: int | None
+    ) -> list[Any] | None:
+        """A page of `queryset`, whose size is `count` when the caller knows it (None: count
+        it)."""
+        if count is not None:
+            counted = partial(CountedPaginator, count=count)
+            self.django_paginator_class = cast("type[Paginator[Any]]", counted)
+        return self.paginate_queryset(queryset, request, view)
 
     def get_page_number(self, request: Request, paginator: object) -> int | str:
         raw = request.query_params.get(self.page_query_param)

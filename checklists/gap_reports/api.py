@@ -32,6 +32,7 @@ from checklists.gap_reports.selectors import (
     gap_report_rows,
     gap_report_summary,
     gap_reports_visible_to,
+    stored_row_count,
 )
 from checklists.gap_reports.subscriptions import (
     gap_report_subscribe,
@@ -43,6 +44,7 @@ from checklists.services.gap_reports import gap_report_request, gap_report_retry
 from config.api import AccordModelSerializer, WholeNumberField, api_url
 from config.bounds import DATE_VALIDATORS
 from config.filters import BoundedDateFilter, IdFilter, StrictFilterSet
+from config.pagination import AccordPagination
 from config.roles import accord_user
 
 
@@ -252,7 +254,18 @@ class GapReportViewSet(
         if not filters.is_valid():
             raise serializers.ValidationError(dict(filters.errors))
         rows = filters.qs
-        page = self.paginate_queryset(rows)
+        # A full-view reader's page counts come from the edition's stored counts (counting
+        # 100,000 rows per page is most of the read); any other filter counts the rows.
+        chosen = {k for k, v in filters.form.cleaned_data.items() if v not in (None, "")}
+        count = None
+        if chosen <= {"section"}:
+            section = filters.form.cleaned_data.get("section")
+            count = stored_row_count(report, request.user, section=section)
+        paginator = self.paginator
+        if isinstance(paginator, AccordPagination):
+            page = paginator.paginate_counted(rows, request, self, count=count)
+        else:
+            page = self.paginate_queryset(rows)
         return self.get_paginated_response(GapReportRowSerializer(page, many=True).data)
 
     @extend_schema(request=None, responses={202: GapReportSerializer})

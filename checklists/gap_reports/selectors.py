@@ -150,6 +150,20 @@ def gap_report_rows(
     return rows.order_by("section", "rank", "id")
 
 
+def stored_row_count(report: GapReport, user: AnyUser, *, section: str | None = None) -> int | None:
+    """How many rows `gap_report_rows(report, user, section=section)` holds, from the counts
+    stored with the edition, for a reader who sees every row; None when it must be counted
+    (a narrower reader, an edition stored before the counts were, or an edition not done)."""
+    if report.status != GapReport.Status.DONE or not reads_everything(user):
+        return None
+    counts = (report.totals or {}).get("rows")
+    if not isinstance(counts, dict):
+        return None
+    if section:
+        return int(counts.get(section, 0))
+    return sum(int(n) for n in counts.values())
+
+
 def gap_report_changes(report: GapReport, user: AnyUser) -> QuerySet[GapReportRow]:
     return gap_report_rows(report, user, section=Section.CHANGES)
 

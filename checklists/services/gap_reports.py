@@ -364,6 +364,9 @@ def _totals(drafts: list[RowDraft]) -> dict[str, Any]:
     totals["partners"] = len(scores)
     totals["not_assessed"] = sum(1 for d in drafts if d.is_gap and d.kind == "not_assessed")
     totals["changes"] = {kind: kinds[kind] for kind in CHANGE_KINDS}
+    # Every row per section, gaps or not: the count the rows API pages over.
+    in_section = Counter(d.section for d in drafts)
+    totals["rows"] = {section: in_section[section] for section in GapReportRow.Section.values}
     return totals
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from django.db.models import Q
 from django.utils import timezone
 
-from checklists.gap_reports.models import GapReport
+from checklists.gap_reports.models import GapReport, GapReportRow
 from checklists.services.gap_reports import gap_report_generate, gap_report_request
 from tests.checklists.gap_portfolio import TODAY
 
@@ -129,3 +130,33 @@ def test_a_failed_edition_is_retried_through_the_api(portfolio, personas, api) -
     again = api(personas.manager).post(f"{URL}{report.pk}/retry/")
     assert again.status_code == 400  # only a failed one is retried
     assert GapReport.objects.count() == 1
+
+
+def test_a_full_readers_rows_page_reports_the_stored_count_and_a_liaisons_their_own(
+    edition, personas, api, django_assert_num_queries
+) -> None:
+    rows = GapReportRow.objects.filter(report=edition)
+    assert edition.totals["rows"]["agreements"] == rows.filter(section="agreements").count()
+    # The stored counts are what a full-view reader's pages report: no COUNT over the rows.
+    GapReport.objects.filter(pk=edition.pk).update(
+        totals={**edition.totals, "rows": {**edition.totals["rows"], "agreements": 999}}
+    )
+    manager = api(personas.manager)
+    everything = manager.get(f"{URL}{edition.pk}/rows/").json()
+    assert everything["count"] == rows.count() + 999 - rows.filter(section="agreements").count()
+    assert manager.get(f"{URL}{edition.pk}/rows/?section=agreements").json()["count"] == 999
+    # Any other filter, and a liaison officer, count the rows they get.
+    kind = manager.get(f"{URL}{edition.pk}/rows/?section=agreements&kind=notice").json()
+    assert kind["count"] == rows.filter(section="agreements", kind="notice").count()
+    mine = Q(partner__isnull=True) | Q(partner__in=[personas.colombia, personas.colombian_navy])
+    liaison = api(personas.lo).get(f"{URL}{edition.pk}/rows/?section=agreements").json()
+    assert liaison["count"] == rows.filter(mine, section="agreements").count() < 999
+    with django_assert_num_queries(4):
+        manager.get(f"{URL}{edition.pk}/rows/")
+
+
+def test_an_edition_stored_before_its_row_counts_counts_its_rows(edition, personas, api) -> None:
+    totals = {k: v for k, v in edition.totals.items() if k != "rows"}
+    GapReport.objects.filter(pk=edition.pk).update(totals=totals)
+    page = api(personas.manager).get(f"{URL}{edition.pk}/rows/").json()
+    assert page["count"] == GapReportRow.objects.filter(report=edition).count()
