@@ -27,7 +27,7 @@ from checklists.gap_reports.sections import (
     _end_of,
     _iso,
 )
-from config.display import day
+from config.display import day, span_of_days
 
 #: How far back a lapsed agreement with no successor still counts as a gap.
 LAPSED_LOOKBACK_DAYS = 365
@@ -164,23 +164,32 @@ def _agreement_gaps(
     live = a.status in _LIVE_AGREEMENT
     if live and a.expires_on and as_of <= a.expires_on <= until:
         days = (a.expires_on - as_of).days
-        gaps.append(("expiring", a.expires_on, days, f"Expires in {days} days."))
+        gaps.append(("expiring", a.expires_on, days, f"Expires in {span_of_days(days)}."))
     if live and a.notice_deadline and as_of <= a.notice_deadline <= until:
         days = (a.notice_deadline - as_of).days
-        gaps.append(("notice", a.notice_deadline, days, f"Last day to give notice in {days} days."))
+        gaps.append(
+            ("notice", a.notice_deadline, days, f"Last day to give notice in {span_of_days(days)}.")
+        )
     if live and a.next_review_on and a.next_review_on < as_of:
         days = (as_of - a.next_review_on).days
-        gaps.append(("review_overdue", a.next_review_on, days, f"Review overdue by {days} days."))
+        gaps.append(
+            ("review_overdue", a.next_review_on, days, f"Review overdue by {span_of_days(days)}.")
+        )
     lapsed_on = _lapsed_on(a, as_of)
     if lapsed_on and lapsed_on >= lapsed_since and a.id not in succeeded:
         days = (as_of - lapsed_on).days
         gaps.append(
-            ("lapsed", lapsed_on, days, f"Lapsed {days} days ago with no successor agreement.")
+            (
+                "lapsed",
+                lapsed_on,
+                days,
+                f"Lapsed {span_of_days(days)} ago with no successor agreement.",
+            )
         )
     if a.status == Agreement.Status.LEGAL_REVIEW:
         since = timezone.localdate(a.status_changed_at or a.created_at)
         days = max((as_of - since).days, 0)
-        gaps.append(("legal_review", since, days, f"In legal review for {days} days."))
+        gaps.append(("legal_review", since, days, f"In legal review for {span_of_days(days)}."))
     return gaps
 
 
@@ -248,13 +257,13 @@ def mandate_rows(scope: Scope, planned: PlannedWork) -> list[RowDraft]:
             kind, when, detail = (
                 "pending_review",
                 since,
-                f"Waiting on legal review for {days} days.",
+                f"Waiting on legal review for {span_of_days(days)}.",
             )
             severity = _by_days(days, "legal_review")
         else:
             assert valid_until is not None  # the query asks for expiring ones
             days = (valid_until - as_of).days
-            kind, when, detail = "expiring", valid_until, f"Expires in {days} days."
+            kind, when, detail = "expiring", valid_until, f"Expires in {span_of_days(days)}."
             severity = _by_days(days, "expiring")
         for partner_id, partner_name in targets:
             engagements = planned.for_activities(partner_id, activities.get(pk, []))

@@ -137,3 +137,19 @@ def test_each_demo_persona_opens_onto_a_desk_with_due_and_overdue_items_of_sever
     legal = desk_context(users.get(username="legal"), today=timezone.localdate())
     (queue,) = legal["panels"]
     assert [m.title for m in queue["mandates"]] == ["Building partner capacity (10 U.S.C. 333)"]
+
+
+@pytest.mark.django_db
+def test_each_demo_persona_finds_todays_reminders_in_the_inbox_armed_once() -> None:
+    from config.reminders.models import Reminder
+
+    call_command("quickstart", "--no-serve", stdout=io.StringIO())
+    users = get_user_model().objects
+    for username in ("liaison", "legal", "manager"):
+        mine = Reminder.objects.filter(recipient=users.get(username=username))
+        assert mine.filter(status=Reminder.Status.PENDING).exists(), username
+    armed = Reminder.objects.count()
+    out = io.StringIO()
+    call_command("quickstart", "--no-serve", stdout=out)
+    assert Reminder.objects.count() == armed
+    assert "0 reminders armed" in out.getvalue()

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from agreements.demo import load_demo_legal, load_demo_partners, load_demo_users
 from checklists.demo import load_demo_assessments, load_demo_gap_reports
+from config.reminders.scan import scan
 
 
 class Command(BaseCommand):
@@ -38,6 +39,9 @@ class Command(BaseCommand):
         call_command("load_checklist_templates", stdout=self.stdout)
         legal["assessments"] = load_demo_assessments(today=timezone.localdate())
         legal["gap reports"] = load_demo_gap_reports(today=timezone.localdate())
+        # Today's reminders armed at once, as the first scheduled scan would arm them: each
+        # persona's inbox holds what their desk shows; the worker's sweeper mails them.
+        legal["reminders armed"] = scan(as_of=timezone.localdate()).armed
         added = ", ".join(f"{count} {name}" for name, count in legal.items())
         self.stdout.write(
             self.style.SUCCESS(f"Database ready ({created} demo partners added; {added}).")
