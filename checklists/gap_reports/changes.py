@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+
 from checklists.gap_reports.models import GapReport, GapReportRow
 from checklists.gap_reports.sections import RowDraft
 
@@ -38,44 +40,40 @@ def _describe(data: dict[str, Any]) -> str:
     return ": ".join(part for part in (label, what) if part) or "a gap"
 
 
-#: Up to this many closed gaps have their contents read by id; more are read with the
-#: previous edition's gaps whole (one query either way, within any database's parameter limit).
-_CLOSED_BY_ID = 5000
+_FIELDS = ("section", "key", "kind", "partner_id", "due_on", "data")
 
 
-def _previous_rows(previous: GapReport) -> dict[tuple[str, str], dict[str, Any]]:
-    """The previous edition's rows without their contents, which only the score rows (their
-    level) need here: decoding every row's JSON was most of the comparison's time."""
-    rows = GapReportRow.objects.filter(report=previous).exclude(section=Section.CHANGES)
-    before = {
-        (r["section"], r["key"]): dict(r, data={})
-        for r in rows.values("pk", "section", "key", "kind", "partner_id", "is_gap", "due_on")
-    }
-    levels: dict[Any, Any] = dict(rows.filter(kind__in=_LEVEL_KINDS).values_list("pk", "data"))
-    for row in before.values():
-        row["data"] = levels.get(row["pk"], {})
-    return before
+def _changed(report: GapReport, previous: GapReport) -> tuple[list[Any], list[Any], list[Any]]:
+    """Compared in the database, row by row on the gap's key (an index of both editions):
+    this edition's new gaps and gaps whose date moved later, with the earlier date; and
+    the previous edition's gaps this one no longer has. Only changed rows are read."""
+    rows = GapReportRow.objects.exclude(section=Section.CHANGES)
+    now, before = rows.filter(report=report), rows.filter(report=previous)
+
+    def same(side: QuerySet[GapReportRow]) -> QuerySet[GapReportRow]:
+        return side.filter(section=OuterRef("section"), key=OuterRef("key"))
+
+    gaps = now.filter(is_gap=True).annotate(
+        existed=Exists(same(before)),
+        was_due=Subquery(same(before).values("due_on")[:1]),
+    )
+    new_or_later = gaps.filter(Q(existed=False) | Q(was_due__lt=F("due_on")))
+    found = list(new_or_later.order_by("pk").values(*_FIELDS, "existed", "was_due"))
+    closed = list(
+        before.filter(is_gap=True).exclude(Exists(same(now))).order_by("pk").values(*_FIELDS)
+    )
+    return [r for r in found if not r["existed"]], [r for r in found if r["existed"]], closed
 
 
-def _with_contents(previous: GapReport, closed: list[dict[str, Any]]) -> None:
-    """The contents of the closed gaps, which their change rows describe: one query."""
-    if not closed:
-        return
-    rows = GapReportRow.objects.filter(report=previous, is_gap=True)
-    if len(closed) <= _CLOSED_BY_ID:
-        rows = rows.filter(pk__in=[row["pk"] for row in closed])
-    contents: dict[Any, Any] = dict(rows.values_list("pk", "data"))
-    for row in closed:
-        row["data"] = contents.get(row["pk"], {})
-
-
-def change_rows(drafts: list[RowDraft], previous: GapReport | None) -> list[RowDraft]:
-    """Three queries: the previous edition's rows (key, section, kind, partner, date), its
-    score rows' levels, and the contents of the gaps closed since."""
+def change_rows(
+    report: GapReport, previous: GapReport | None, drafts: list[RowDraft]
+) -> list[RowDraft]:
+    """What changed since `previous`, once this edition's rows are written (in the same
+    transaction): four queries whatever the number of rows. Level changes compare the
+    score rows among `drafts` with the previous edition's levels."""
     if previous is None:
         return []
-    before = _previous_rows(previous)
-    now = {(d.section, d.key): d for d in drafts}
+    new, later, closed = _changed(report, previous)
     changes: list[RowDraft] = []
 
     def add(kind: str, gap_key: str, row: dict[str, Any], detail: str, **extra: Any) -> None:
@@ -99,42 +97,37 @@ def change_rows(drafts: list[RowDraft], previous: GapReport | None) -> list[RowD
             )
         )
 
-    def row_of(draft: RowDraft) -> dict[str, Any]:
-        return {
-            "section": draft.section,
-            "key": draft.key,
-            "kind": draft.kind,
-            "partner_id": draft.partner_id,
-            "data": draft.data,
-        }
-
-    # Most gaps are unchanged: a row is built only for one that changed.
-    for (_, key), draft in now.items():
-        old = before.get((draft.section, key))
-        if draft.is_gap and old is None:
-            add("new", key, row_of(draft), f"New: {_describe(draft.data)}")
-        elif draft.is_gap and old is not None:
-            is_ = draft.due_on
-            if old["due_on"] and is_ and is_ > old["due_on"]:
-                _slipped(add, key, row_of(draft), old["due_on"], is_, _label(draft.data))
-        elif draft.kind in _LEVEL_KINDS and old is not None:
-            was, is_ = old["data"].get("level"), draft.data.get("level")
-            if was != is_:
-                area = draft.data.get("area", "")
-                where = draft.data.get("area_label") or "overall"
-                add(
-                    "level",
-                    key,
-                    row_of(draft),
-                    f"Level {where}: {was} → {is_}.",
-                    area=area,
-                    before=was,
-                    after=is_,
-                )
-    closed = [old for at, old in before.items() if old["is_gap"] and at not in now]
-    _with_contents(previous, closed)
-    for old in closed:
-        add("closed", old["key"], old, f"Closed: {_describe(old['data'])}")
+    for row in new:
+        add("new", row["key"], row, f"New: {_describe(row['data'])}")
+    for row in later:
+        _slipped(add, row["key"], row, row["was_due"], row["due_on"], _label(row["data"]))
+    levels = dict(
+        GapReportRow.objects.filter(report=previous, kind__in=_LEVEL_KINDS)
+        .exclude(section=Section.CHANGES)
+        .values_list("key", "data__level")
+    )
+    for draft in drafts:
+        if draft.kind not in _LEVEL_KINDS or draft.key not in levels:
+            continue
+        was, is_ = levels[draft.key], draft.data.get("level")
+        if was != is_:
+            row = {
+                "section": draft.section,
+                "kind": draft.kind,
+                "partner_id": draft.partner_id,
+                "data": draft.data,
+            }
+            add(
+                "level",
+                draft.key,
+                row,
+                f"Level {draft.data.get('area_label') or 'overall'}: {was} → {is_}.",
+                area=draft.data.get("area", ""),
+                before=was,
+                after=is_,
+            )
+    for row in closed:
+        add("closed", row["key"], row, f"Closed: {_describe(row['data'])}")
     return changes
 
 

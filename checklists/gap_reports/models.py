@@ -183,8 +183,10 @@ class GapReportRow(models.Model):
         Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     rank = models.PositiveIntegerField(help_text="Order within the section, most important first.")
-    importance = models.PositiveIntegerField(
-        default=0, help_text="Order across the sections: the executive summary's top gaps."
+    importance = models.PositiveBigIntegerField(
+        default=0,
+        help_text="Order across the sections (a sort key, not a position): the executive "
+        "summary's top gaps come first.",
     )
     key = models.CharField(max_length=200)
     is_gap = models.BooleanField(default=True, help_text="False for score rows.")

@@ -14,7 +14,23 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    Func,
+    JSONField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Cast, Coalesce, Concat, JSONObject, Left, NullIf, Trim
+from django.db.models.functions.window import RowNumber
 from django.utils import timezone
 
 from agreements.models import (
@@ -211,85 +227,141 @@ def interoperability_rows(scope: Scope) -> list[RowDraft]:
                     sort_key=(1, partner_name, area.area),
                 )
             )
-    drafts += _open_items(scope, [pk for pk, *_ in latest], names)
     drafts += _not_assessed(scope, set(names))
     return drafts
 
 
-def _open_items(scope: Scope, assessment_ids: list[int], names: dict[int, str]) -> list[RowDraft]:
-    labels = dict(Area.choices)
-    result_labels = dict(R.choices)
-    rows = (
-        ItemResponse.objects.filter(
-            assessment_id__in=assessment_ids, result__in=[R.NOT_MET, R.PARTIALLY_MET]
-        )
-        .values_list(
-            "assessment_id",
-            "assessment__partner_id",
-            "assessment__template__urn",
-            "item__code",
-            "item__requirement",
-            "item__area",
-            "item__criticality",
-            "item__weight",
-            "result",
-            "owner__first_name",
-            "owner__last_name",
-            "owner__username",
-            "remediation_due_on",
-        )
-        .iterator(chunk_size=2000)
+class AsJSON(Func):
+    """Text holding a JSON literal ('true', 'false') as a JSON value inside a JSON object."""
+
+    function = "JSON"
+    output_field = JSONField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="CAST(%(expressions)s AS JSONB)", **extra)
+
+
+def _json_bool(condition: Q) -> AsJSON:
+    return AsJSON(Case(When(condition, then=Value("true")), default=Value("false")))
+
+
+def _labelled(field: str, choices: Iterable[tuple[str, Any]]) -> Case:
+    return Case(
+        *(When(**{field: value}, then=Value(str(label))) for value, label in choices),
+        default=F(field),
+        output_field=CharField(),
     )
-    drafts = []
-    for (
-        assessment_id,
-        partner_id,
-        urn,
-        code,
-        requirement,
-        area,
-        criticality,
-        weight,
-        result,
-        first,
-        last,
-        username,
-        remediation_due_on,
-    ) in rows:
-        overdue = bool(remediation_due_on and remediation_due_on < scope.as_of)
-        drafts.append(
-            RowDraft(
-                Section.INTEROPERABILITY,
-                "item",
-                f"item:partner:{partner_id}:{urn}:{code}",
-                partner_id,
-                {
-                    "partner_name": names.get(partner_id, ""),
-                    "assessment_id": assessment_id,
-                    "item_code": code,
-                    "requirement": requirement,
-                    "area": area,
-                    "area_label": labels.get(area, area),
-                    "result": result,
-                    "result_label": result_labels.get(result, result),
-                    "criticality": criticality,
-                    "weight": weight,
-                    "owner": _person(first, last, username),
-                    "remediation_due_on": _iso(remediation_due_on),
-                    "overdue": overdue,
-                },
-                severity=criticality,
-                due_on=remediation_due_on,
-                sort_key=(
-                    2,
-                    -weight,
-                    0 if result == R.NOT_MET else 1,
-                    not overdue,
-                    names.get(partner_id, ""),
-                ),
-            )
+
+
+def _blank(field: str) -> Coalesce:
+    return Coalesce(F(field), Value(""), output_field=CharField())
+
+
+def severity_order_sql(field: str) -> Case:
+    """SEVERITY_ORDER in SQL: a severity's place in the order of a section."""
+    return Case(
+        *(When(**{field: value}, then=Value(n)) for value, n in SEVERITY_ORDER.items() if value),
+        default=Value(SEVERITY_ORDER[""]),
+    )
+
+
+def _open_responses(scope: Scope) -> QuerySet[ItemResponse]:
+    return scope.filter(
+        ItemResponse.objects.filter(
+            assessment__in=latest_approved_assessments(scope).values("pk"),
+            result__in=[R.NOT_MET, R.PARTIALLY_MET],
+        ),
+        "assessment__partner",
+    )
+
+
+def open_items(scope: Scope) -> QuerySet[ItemResponse]:
+    """The unmet and partly met items of each partner's latest approved assessment, as the
+    rows of the interoperability section, judged in the database: one SELECT whatever the
+    number of partners, which the generation inserts straight into the edition. `values()`
+    are the row's columns; `position` orders them within the items (most important first):
+    criticality, then weight, not met before partly met, overdue first, partner, key."""
+    overdue = Q(remediation_due_on__lt=scope.as_of)
+    key = Left(
+        Concat(
+            Value("item:partner:"),
+            Cast("assessment__partner_id", CharField()),
+            Value(":"),
+            F("assessment__template__urn"),
+            Value(":"),
+            F("item__code"),
+            output_field=CharField(),
+        ),
+        200,
+    )
+    owner = Coalesce(
+        NullIf(
+            Trim(Concat(_blank("owner__first_name"), Value(" "), _blank("owner__last_name"))),
+            Value(""),
+        ),
+        _blank("owner__username"),
+        output_field=CharField(),
+    )
+    data = JSONObject(
+        partner_name=F("assessment__partner__name"),
+        assessment_id=F("assessment_id"),
+        item_code=F("item__code"),
+        requirement=F("item__requirement"),
+        area=F("item__area"),
+        area_label=_labelled("item__area", Area.choices),
+        result=F("result"),
+        result_label=_labelled("result", R.choices),
+        criticality=F("item__criticality"),
+        weight=F("item__weight"),
+        owner=owner,
+        remediation_due_on=F("remediation_due_on"),
+        overdue=_json_bool(overdue),
+    )
+    severity_order = severity_order_sql("item__criticality")
+    rows: QuerySet[ItemResponse] = (
+        _open_responses(scope)
+        .annotate(
+            row_partner=F("assessment__partner_id"),
+            row_key=key,
+            severity=F("item__criticality"),
+            row_due_on=F("remediation_due_on"),
+            row_data=data,
+            severity_order=severity_order,
+            position=Window(
+                RowNumber(),
+                order_by=[
+                    severity_order.asc(),
+                    F("item__weight").desc(),
+                    Case(When(result=R.NOT_MET, then=Value(0)), default=Value(1)).asc(),
+                    Case(When(overdue, then=Value(0)), default=Value(1)).asc(),
+                    F("assessment__partner__name").asc(),
+                    key.asc(),
+                ],
+            ),
         )
-    return drafts
+        .order_by()  # the generation orders by `position`
+        .values(*OPEN_ITEM_COLUMNS)
+    )
+    return rows
+
+
+#: The columns `open_items` selects, in order.
+OPEN_ITEM_COLUMNS = (
+    "row_partner",
+    "row_key",
+    "severity",
+    "row_due_on",
+    "row_data",
+    "severity_order",
+    "position",
+)
+
+
+def open_item_counts(scope: Scope) -> dict[str, int]:
+    """How many open items of each severity the edition holds (which places the section's
+    other rows among them)."""
+    rows = _open_responses(scope).order_by().values("item__criticality").annotate(n=Count("pk"))
+    return dict(rows.values_list("item__criticality", "n"))
 
 
 def _not_assessed(scope: Scope, assessed: set[int]) -> list[RowDraft]:

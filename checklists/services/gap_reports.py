@@ -17,7 +17,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
@@ -39,6 +39,8 @@ from checklists.gap_reports.sections import (
     RowDraft,
     Scope,
     interoperability_rows,
+    open_item_counts,
+    open_items,
 )
 from checklists.gap_reports.selectors import (
     CHANGE_KINDS,
@@ -303,7 +305,9 @@ def _beat(report: GapReport, progress: int, label: str) -> None:
 def compute_sections(
     scope: Scope, *, on_step: Callable[[int, str], None] | None = None
 ) -> list[RowDraft]:
-    """Every section's rows, not yet ranked (the benchmark calls this too)."""
+    """Every section's rows worded in Python, not yet ranked: all but the interoperability
+    section's open items, which are judged and written by one INSERT … SELECT
+    (`open_items`)."""
     planned = PlannedWork.of(scope)
     builders: dict[str, Callable[[], list[RowDraft]]] = {
         "interoperability": lambda: interoperability_rows(scope),
@@ -319,44 +323,95 @@ def compute_sections(
     return drafts
 
 
-def _rank(drafts: list[RowDraft]) -> dict[int, int]:
-    """Sort the drafts into their importance across sections, and give each its rank within
-    its section: {id(draft): rank}. Within a section each builder's order holds; across
-    sections, gaps that block planned work come first, then the more severe, then the nearer
-    date."""
+# The order of an edition's rows across its sections is one number per row, worked out
+# for each row alone (in Python, or in SQL for the open items): what changed comes last,
+# gaps before scores, gaps that block planned work first, then the more severe, the nearer
+# date, the section, and the row's rank within its section.
+_SECTIONS = list(GapReportRow.Section.values)
+_NO_DATE = date.max.toordinal() + 1
+_DAYS = _NO_DATE + 1
+_RANKS = 10**9
+
+
+def _importance(
+    *, group: int, severity_order: int, day_number: int, section: str, rank: int
+) -> int:
+    return (
+        ((group * 4 + severity_order) * _DAYS + day_number) * len(_SECTIONS)
+        + _SECTIONS.index(section)
+    ) * _RANKS + rank
+
+
+def _group(draft: RowDraft) -> int:
+    changes = draft.section == GapReportRow.Section.CHANGES
+    return changes * 4 + (not draft.is_gap) * 2 + (not draft.blocks_planned_work)
+
+
+def _importance_of(draft: RowDraft, rank: int) -> int:
+    return _importance(
+        group=_group(draft),
+        severity_order=SEVERITY_ORDER.get(draft.severity, 3),
+        day_number=draft.due_on.toordinal() if draft.due_on else _NO_DATE,
+        section=draft.section,
+        rank=rank,
+    )
+
+
+#: Where the open items sort within their section: before a row whose order starts after
+#: theirs — (blocks no planned work, the item's severity, 2); see RowDraft.order and
+#: `open_items`.
+_ITEM_GROUP = 2
+
+
+def _item_prefix(severity_order: int) -> tuple[Any, ...]:
+    return (True, severity_order, _ITEM_GROUP)
+
+
+def _rank(drafts: list[RowDraft], item_counts: dict[str, int]) -> dict[int, int]:
+    """Each draft's rank within its section ({id(draft): rank}), counting the open items
+    (`item_counts` by severity) that sort before it; sorts the drafts by section and rank."""
     ranks: dict[int, int] = {}
     by_section: dict[str, list[RowDraft]] = {}
     for draft in drafts:
         by_section.setdefault(draft.section, []).append(draft)
-    for section_drafts in by_section.values():
+    counts = {SEVERITY_ORDER.get(s, 3): n for s, n in item_counts.items()}
+    for section, section_drafts in by_section.items():
         section_drafts.sort(key=RowDraft.order)
         for rank, draft in enumerate(section_drafts):
-            ranks[id(draft)] = rank
-    sections = list(GapReportRow.Section.values)
-    drafts.sort(
-        key=lambda d: (
-            d.section == GapReportRow.Section.CHANGES,
-            not d.is_gap,
-            not d.blocks_planned_work,
-            SEVERITY_ORDER.get(d.severity, 3),
-            d.due_on or date.max,
-            sections.index(d.section),
-            ranks[id(d)],
-        )
-    )
+            before = 0
+            if section == GapReportRow.Section.INTEROPERABILITY:
+                prefix = draft.order()[:3]
+                before = sum(n for s, n in counts.items() if _item_prefix(s) < prefix)
+            ranks[id(draft)] = rank + before
+    drafts.sort(key=lambda d: (_SECTIONS.index(d.section), ranks[id(d)]))
     return ranks
 
 
-def _totals(drafts: list[RowDraft]) -> dict[str, Any]:
+def _item_offsets(drafts: list[RowDraft]) -> dict[int, int]:
+    """By severity order: how many of the section's other rows sort before an open item."""
+    prefixes = [d.order()[:3] for d in drafts if d.section == GapReportRow.Section.INTEROPERABILITY]
+    return {
+        n: sum(1 for prefix in prefixes if prefix < _item_prefix(n))
+        for n in sorted(set(SEVERITY_ORDER.values()))
+    }
+
+
+def _totals(
+    drafts: list[RowDraft], changes: list[RowDraft], item_counts: dict[str, int]
+) -> dict[str, Any]:
     """What the executive summary, the trend and the section headings show to a reader who
     sees every row: stored with the edition, so reading it aggregates nothing."""
-    changes = GapReportRow.Section.CHANGES
+    interoperability = GapReportRow.Section.INTEROPERABILITY
+    items = sum(item_counts.values())
     gaps = Counter(d.section for d in drafts if d.is_gap)
-    kinds = Counter(d.kind for d in drafts if d.section == changes)
+    gaps[interoperability] += items
+    kinds = Counter(d.kind for d in changes)
     scores = [d.score for d in drafts if d.kind == "partner_score"]
     scored = [score for score in scores if score is not None]
     totals: dict[str, Any] = {
-        section: gaps[section] for section in GapReportRow.Section.values if section != changes
+        section: gaps[section]
+        for section in GapReportRow.Section.values
+        if section != GapReportRow.Section.CHANGES
     }
     totals["open_gaps"] = sum(gaps.values())
     totals["blocking"] = sum(1 for d in drafts if d.is_gap and d.blocks_planned_work)
@@ -365,7 +420,8 @@ def _totals(drafts: list[RowDraft]) -> dict[str, Any]:
     totals["not_assessed"] = sum(1 for d in drafts if d.is_gap and d.kind == "not_assessed")
     totals["changes"] = {kind: kinds[kind] for kind in CHANGE_KINDS}
     # Every row per section, gaps or not: the count the rows API pages over.
-    in_section = Counter(d.section for d in drafts)
+    in_section = Counter(d.section for d in [*drafts, *changes])
+    in_section[interoperability] += items
     totals["rows"] = {section: in_section[section] for section in GapReportRow.Section.values}
     return totals
 
@@ -387,16 +443,63 @@ _ROW_COLUMNS = (
 )
 
 
-def _insert_rows(report: GapReport, drafts: list[RowDraft], ranks: dict[int, int]) -> None:
-    """Every row in one statement run over all the values (executemany), in importance
-    order: no model instance per row, and no query per batch. The columns are adapted as
-    the model's fields would (dates, JSON), so the rows read back exactly as the ORM wrote
-    them."""
+def _day_number_sql(column: str) -> str:
+    """date.toordinal() of a date column in SQL, or the number of "no date"."""
+    if connection.vendor == "postgresql":
+        number = f"({column} - DATE '0001-01-01' + 1)"
+    else:
+        number = f"CAST(julianday({column}) - 1721424.5 AS INTEGER)"
+    return f"COALESCE({number}, {_NO_DATE})"
+
+
+def _insert_items(report: GapReport, scope: Scope, offsets: dict[int, int]) -> None:
+    """The open items, judged, ranked and written by the database in one statement."""
+    q = connection.ops.quote_name
+    table = q(GapReportRow._meta.db_table)
+    columns = ", ".join(q(c) for c in _ROW_COLUMNS)
+    inner, params = open_items(scope).query.sql_with_params()
+    rank = (
+        "(i.position - 1 + CASE i.severity_order "
+        + " ".join(f"WHEN {n} THEN {offset}" for n, offset in offsets.items())
+        + " ELSE 0 END)"
+    )
+    group = _group(RowDraft(GapReportRow.Section.INTEROPERABILITY, "item", "", None, {}))
+    # BIGINT from the first factor on, so PostgreSQL never multiplies in 32 bits.
+    importance = (
+        f"((((CAST({group} AS BIGINT) * 4 + i.severity_order) * {_DAYS}"
+        f" + {_day_number_sql('i.row_due_on')}) * {len(_SECTIONS)}"
+        f" + {_SECTIONS.index(GapReportRow.Section.INTEROPERABILITY)}) * {_RANKS} + {rank})"
+    )
+    sql = (
+        f"INSERT INTO {table} ({columns}) SELECT %s, %s, %s, i.row_partner, {rank},"
+        f" {importance}, i.row_key, %s, i.severity, %s, i.row_due_on, NULL, i.row_data"
+        f" FROM ({inner}) i ORDER BY i.position"
+    )
+    section, kind = GapReportRow.Section.INTEROPERABILITY, "item"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [report.pk, section, kind, True, False, *params])
+
+
+def _insert_rows(
+    report: GapReport,
+    drafts: list[RowDraft],
+    ranks: dict[int, int],
+    *,
+    scope: Scope | None = None,
+    offsets: dict[int, int] | None = None,
+) -> None:
+    """The open items of `scope` (INSERT … SELECT, placed by `offsets`), then `drafts` in one
+    statement run over all the values (executemany): no model instance per row, and no
+    query per batch. The columns are adapted as the model's fields would (dates, JSON), so
+    the rows read back exactly as the ORM wrote them."""
+    if scope is not None and offsets is not None:
+        _insert_items(report, scope, offsets)
     table = connection.ops.quote_name(GapReportRow._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(c) for c in _ROW_COLUMNS)
     placeholders = ", ".join(["%s"] * len(_ROW_COLUMNS))
     data_field = GapReportRow._meta.get_field("data")
-    adapt_date = connection.ops.adapt_datefield_value
+    database = connections[DEFAULT_DB_ALIAS]  # once, not through the proxy for every row
+    adapt_date = database.ops.adapt_datefield_value
     values = [
         (
             report.pk,
@@ -404,16 +507,16 @@ def _insert_rows(report: GapReport, drafts: list[RowDraft], ranks: dict[int, int
             draft.kind,
             draft.partner_id,
             ranks[id(draft)],
-            importance,
+            _importance_of(draft, ranks[id(draft)]),
             draft.key[:200],
             draft.is_gap,
             draft.severity,
             draft.blocks_planned_work,
             adapt_date(draft.due_on),
             draft.score,
-            data_field.get_db_prep_save(draft.data, connection),
+            data_field.get_db_prep_save(draft.data, database),
         )
-        for importance, draft in enumerate(drafts)
+        for draft in drafts
     ]
     if not values:
         return
@@ -421,15 +524,22 @@ def _insert_rows(report: GapReport, drafts: list[RowDraft], ranks: dict[int, int
         cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", values)
 
 
-def _write(report: GapReport, drafts: list[RowDraft], previous: GapReport | None) -> bool:
+def _write(
+    report: GapReport, scope: Scope, drafts: list[RowDraft], previous: GapReport | None
+) -> bool:
     """Rows and `done` in one transaction; False when the claim was lost meanwhile."""
-    ranks = _rank(drafts)
+    item_counts = open_item_counts(scope)
+    ranks = _rank(drafts, item_counts)
+    _beat(report, 90, "Writing the edition and comparing it with the previous one")
     with transaction.atomic():
+        _insert_rows(report, drafts, ranks, scope=scope, offsets=_item_offsets(drafts))
+        changes = change_rows(report, previous, drafts)
+        _insert_rows(report, changes, _rank(changes, {}))
         changed = GapReport.objects.filter(pk=report.pk, status=GapReport.Status.RUNNING).update(
             status=GapReport.Status.DONE,
             progress=100,
             progress_label="Done",
-            totals=_totals(drafts),
+            totals=_totals(drafts, changes, item_counts),
             previous=previous,
             finished_at=timezone.now(),
             heartbeat_at=timezone.now(),
@@ -437,7 +547,6 @@ def _write(report: GapReport, drafts: list[RowDraft], previous: GapReport | None
         if changed != 1:
             transaction.set_rollback(True)
             return False
-        _insert_rows(report, drafts, ranks)
         edition_charts_store(report=report)
     return True
 
@@ -461,10 +570,7 @@ def gap_report_generate(*, report: GapReport) -> GapReport:
     try:
         scope = Scope.of(report)
         drafts = compute_sections(scope, on_step=lambda p, label: _beat(report, p, label))
-        _beat(report, 90, "Comparing with the previous edition")
-        previous = previous_edition(report)
-        drafts += change_rows(drafts, previous)
-        done = _write(report, drafts, previous)
+        done = _write(report, scope, drafts, previous_edition(report))
     except SoftTimeLimitExceeded:
         _fail(report, "It took longer than the time limit; retry it, or narrow the scope.")
         raise

@@ -275,3 +275,35 @@ def test_the_command_generates_and_prints_an_edition(portfolio, personas, capsys
     output = capsys.readouterr().out
     assert "Done" in output and "Agreements:" in output
     assert GapReport.objects.get().horizon_days == 60
+
+
+def test_open_items_judged_in_sql_take_their_place_among_the_sections_other_rows(
+    portfolio, personas
+) -> None:
+    # A low open item too: it ranks after the unassessed partners (medium), before the scores.
+    ItemResponse.objects.filter(assessment__partner=personas.colombia, item__code="C-2").update(
+        result=ItemResponse.Result.NOT_MET
+    )
+    report = generate(personas.manager)
+    interop = list(report.rows.filter(section="interoperability").order_by("rank"))
+    # One rank per row, none skipped: the items written by the database and the rows worded
+    # in Python fit together.
+    assert [row.rank for row in interop] == list(range(len(interop)))
+    kinds = [(row.kind, row.severity) for row in interop]
+    assert kinds[:2] == [("item", "high"), ("item", "medium")]
+    unassessed = [kind for kind, _ in kinds[2:]].count("not_assessed")
+    assert unassessed >= 1 and {kinds[2 + n] for n in range(unassessed)} == {
+        ("not_assessed", "medium")
+    }
+    assert kinds[2 + unassessed] == ("item", "low")
+    assert {kind for kind, _ in kinds[3 + unassessed :]} == {"partner_score", "area_score"}
+    # Across the sections: gaps that block planned work, then the other gaps by severity,
+    # then scores; what changed comes last.
+    severity = {"high": 0, "medium": 1, "low": 2, "": 3}
+    order = [
+        (row.section == "changes", not row.is_gap, not row.blocks_planned_work, row.severity)
+        for row in report.rows.order_by("importance")
+    ]
+    assert order == sorted(order, key=lambda o: (*o[:3], severity[o[3]]))
+    top = report.rows.order_by("importance").first()
+    assert top is not None and top.blocks_planned_work
