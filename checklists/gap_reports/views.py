@@ -110,16 +110,10 @@ def gap_report_subscribe_page(request: HttpRequest) -> HttpResponse:
     """Subscribe to a scope's new editions; a refusal shows on the list page's form."""
     form = SubscriptionForm(request.POST, user=request.user)
     if form.is_valid():
-        data = form.cleaned_data
         subscription = run_service(
             request,
             form,
-            lambda: gap_report_subscribe(
-                by=accord_user(request),
-                scope=data["scope"],
-                partner=data["partner"] if data["scope"] == GapReport.Scope.PARTNER else None,
-                region=data["region"] if data["scope"] == GapReport.Scope.REGION else "",
-            ),
+            lambda: gap_report_subscribe(by=accord_user(request), **form.scope_kwargs()),
         )
         if subscription is not None:
             messages.success(
@@ -157,9 +151,7 @@ def gap_report_create_page(request: HttpRequest) -> HttpResponse:
             form,
             lambda: gap_report_request(
                 by=accord_user(request),
-                scope=data["scope"],
-                partner=data["partner"] if data["scope"] == GapReport.Scope.PARTNER else None,
-                region=data["region"] if data["scope"] == GapReport.Scope.REGION else "",
+                **form.scope_kwargs(),
                 as_of=data["as_of"],
                 horizon_days=data["horizon_days"],
             ),
