@@ -36,11 +36,13 @@ from checklists.gap_reports.forms import GapReportForm, SubscriptionForm
 from checklists.gap_reports.models import GapReport, GapReportRow
 from checklists.gap_reports.selectors import (
     GAP_SECTIONS,
+    HEAD_CHANGES,
+    HEAD_UNASSESSED,
     Summary,
     can_generate_gap_report,
     can_retry_gap_report,
-    gap_report_changes,
     gap_report_for_user,
+    gap_report_overview,
     gap_report_rows,
     gap_report_summary,
     gap_reports_visible_to,
@@ -110,16 +112,10 @@ def gap_report_subscribe_page(request: HttpRequest) -> HttpResponse:
     """Subscribe to a scope's new editions; a refusal shows on the list page's form."""
     form = SubscriptionForm(request.POST, user=request.user)
     if form.is_valid():
-        data = form.cleaned_data
         subscription = run_service(
             request,
             form,
-            lambda: gap_report_subscribe(
-                by=accord_user(request),
-                scope=data["scope"],
-                partner=data["partner"] if data["scope"] == GapReport.Scope.PARTNER else None,
-                region=data["region"] if data["scope"] == GapReport.Scope.REGION else "",
-            ),
+            lambda: gap_report_subscribe(by=accord_user(request), **form.scope_kwargs()),
         )
         if subscription is not None:
             messages.success(
@@ -157,9 +153,7 @@ def gap_report_create_page(request: HttpRequest) -> HttpResponse:
             form,
             lambda: gap_report_request(
                 by=accord_user(request),
-                scope=data["scope"],
-                partner=data["partner"] if data["scope"] == GapReport.Scope.PARTNER else None,
-                region=data["region"] if data["scope"] == GapReport.Scope.REGION else "",
+                **form.scope_kwargs(),
                 as_of=data["as_of"],
                 horizon_days=data["horizon_days"],
             ),
@@ -170,11 +164,10 @@ def gap_report_create_page(request: HttpRequest) -> HttpResponse:
 
 
 def _sections(
-    report: GapReport, user: AnyUser, summary: Summary, *, limit: int
+    summary: Summary, heads: dict[str, list[GapReportRow]], *, limit: int
 ) -> list[dict[str, Any]]:
     sections = []
     for section in GAP_SECTIONS:
-        rows = gap_report_rows(report, user, section=section).filter(is_gap=True)
         entry: dict[str, Any] = {
             "code": str(section),
             "label": tables.section_label(section),
@@ -183,12 +176,11 @@ def _sections(
         if section == Section.INTEROPERABILITY:
             # Partners with no approved assessment are one line of names, not a table row
             # each: in a large portfolio they would bury the open items.
-            unassessed = rows.filter(kind="not_assessed")
+            unassessed = heads[HEAD_UNASSESSED]
             entry["unassessed"] = [r.data.get("partner_name", "") for r in unassessed[:limit]]
             entry["unassessed_count"] = summary.not_assessed
-            rows = rows.filter(kind="item")
             entry["items_count"] = entry["count"] - entry["unassessed_count"]
-        entry["table"] = tables.table(tables.DETAIL_COLUMNS[section], list(rows[:limit]))
+        entry["table"] = tables.table(tables.DETAIL_COLUMNS[section], heads[section][:limit])
         entry["shown"] = len(entry["table"]["rows"])
         entry["more"] = entry["count"] > entry["shown"] + len(entry.get("unassessed", []))
         sections.append(entry)
@@ -197,9 +189,9 @@ def _sections(
 
 def edition_context(report: GapReport, user: AnyUser, *, pdf: bool = False) -> dict[str, Any]:
     """What the edition page and its PDF show: a fixed number of queries per edition."""
-    summary = gap_report_summary(report, user)
     limit = DETAIL_ROWS
-    changes = list(gap_report_changes(report, user)[:limit])
+    summary, heads = gap_report_overview(report, user, limit=limit)
+    changes = heads[HEAD_CHANGES]
     return {
         "report": report,
         "summary": summary,
@@ -213,7 +205,7 @@ def edition_context(report: GapReport, user: AnyUser, *, pdf: bool = False) -> d
         "heat_table": (
             heat_map_table(report, user, base_url=settings.ACCORD_BASE_URL or "") if pdf else None
         ),
-        "sections": _sections(report, user, summary, limit=limit),
+        "sections": _sections(summary, heads, limit=limit),
         "marking": settings.ACCORD_REPORT_MARKING,
     }
 
