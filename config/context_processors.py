@@ -23,5 +23,5 @@ def accord(request: HttpRequest) -> dict[str, Any]:
 
 
 def _open_reminders(user: Any) -> Callable[[], int]:
-    """The header's count: one query, and only on a page that shows it (a template calls it)."""
+    """The header's count (see `open_reminder_count`), only on a page that shows it."""
     return cache(lambda: open_reminder_count(user, today=timezone.localdate()))

@@ -143,7 +143,18 @@ def test_a_reminder_about_a_record_i_may_no_longer_read_is_not_shown(personas, a
     assert "Nothing needs you now" in page.get("/reminders/").content.decode()
 
 
-def test_the_header_counts_my_open_reminders_in_one_query(
+def _header_count(user):
+    """The header's count as a page's template calls it (the roles are read before)."""
+    from django.test import RequestFactory
+
+    from config.context_processors import accord
+
+    request = RequestFactory().get("/")
+    request.user = user
+    return accord(request)["accord_open_reminders"]
+
+
+def test_the_header_counts_my_open_reminders_in_two_queries(
     personas, django_assert_max_num_queries
 ) -> None:
     _inbox(personas)
@@ -152,15 +163,41 @@ def test_the_header_counts_my_open_reminders_in_one_query(
     html = page.get("/partners/").content.decode()
     open_count = Reminder.objects.filter(recipient=personas.lo).count()
     assert f'title="{open_count} open"' in html
-    from django.test import RequestFactory
+    # Which kinds her open rows are of, then the count checking access for those kinds only.
+    count = _header_count(personas.lo)
+    with django_assert_max_num_queries(2):
+        assert count() == open_count
 
-    from config.context_processors import accord
 
-    request = RequestFactory().get("/")
-    request.user = personas.lo
-    context = accord(request)
-    with django_assert_max_num_queries(1):
-        assert context["accord_open_reminders"]() == open_count
+def test_the_header_counts_in_one_query_for_someone_with_no_open_reminders(
+    personas, django_assert_num_queries
+) -> None:
+    _inbox(personas)
+    Reminder.objects.filter(recipient=personas.lo).update(acknowledged_at=NOON)
+    lo, manager = _header_count(personas.lo), _header_count(personas.manager)
+    with django_assert_num_queries(1):
+        assert lo() == 0
+    with django_assert_num_queries(1):
+        assert manager() == 0
+
+
+def test_the_header_count_leaves_out_reminders_about_records_i_may_no_longer_read(
+    personas,
+) -> None:
+    from config.reminders.inbox import InboxState, inbox_reminders
+
+    _inbox(personas)
+    assert _header_count(personas.lo)() == 2
+    # One agreement is handed over and she no longer holds Colombia: she still owns the other.
+    handed, kept = Reminder.objects.filter(recipient=personas.lo).order_by("pk")
+    Agreement.objects.filter(pk=handed.subject_id).update(owner=personas.other_lo)
+    personas.colombia.liaison_officers.remove(personas.lo)
+    listed = inbox_reminders(personas.lo, today=TODAY, state=InboxState.OPEN)
+    assert [r.pk for r in listed] == [kept.pk]
+    assert _header_count(personas.lo)() == 1
+    # A row of a kind no app declares any more is not counted either.
+    Reminder.objects.filter(pk=kept.pk).update(kind="retired.kind")
+    assert _header_count(personas.lo)() == 0
 
 
 def test_the_header_shows_no_count_to_anonymous_visitors(personas) -> None:
