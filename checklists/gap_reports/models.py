@@ -208,7 +208,9 @@ class GapReportRow(models.Model):
             # One kind of a section in order (the page's open items and unassessed partners,
             # the heat map's scores) without walking the section's other rows.
             models.Index(fields=["report", "section", "kind", "rank"]),
-            models.Index(fields=["report", "partner"]),
+            # A reader's share (rows of their partners, rows of no partner) one section at a
+            # time, in order: a section's first page reads only the rows it shows.
+            models.Index(fields=["report", "partner", "section", "rank"]),
             models.Index(fields=["report", "importance"]),
         ]
 

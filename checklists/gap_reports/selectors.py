@@ -100,29 +100,39 @@ def latest_gap_report(user: AnyUser, *, scope_key: str = "portfolio") -> GapRepo
 # --- rows ------------------------------------------------------------------------------------
 
 
-def _visible_rows(report: GapReport, user: AnyUser) -> QuerySet[GapReportRow]:
+def _visible_rows(
+    report: GapReport, user: AnyUser, *, section: str | None = None
+) -> QuerySet[GapReportRow]:
     """The rows of a done edition the user may see: everything for those who read every
     partner; for a liaison officer, rows of their partners and rows of no partner (a mandate
-    for every partner). An edition that is not done shows no rows at all."""
+    for every partner). An edition that is not done shows no rows at all. `section` narrows
+    to one section (inside each part of a liaison officer's rows)."""
     if report.status != GapReport.Status.DONE:
         return GapReportRow.objects.none()
     rows = GapReportRow.objects.filter(report=report)
     if reads_everything(user):
-        return rows
+        return rows.filter(section=section) if section else rows
     if not can_read_gap_reports(user):
         return GapReportRow.objects.none()
-    return _rows_of_partners(report, Partner.objects.filter(in_portfolio_of(user)).values("pk"))
+    partners = Partner.objects.filter(in_portfolio_of(user)).values("pk")
+    return _rows_of_partners(report, partners, section=section)
 
 
-def _rows_of_partners(report: GapReport, partners: Any) -> QuerySet[GapReportRow]:
+def _rows_of_partners(
+    report: GapReport, partners: Any, *, section: str | None = None
+) -> QuerySet[GapReportRow]:
     """The edition's rows of no partner and of these partners (ids, or a query of them), as
-    the ids of two disjoint parts each sought on the (report, partner) index. The outer query
-    names neither report nor partner, so the planner starts from those ids (a narrower
-    reader's share) and sorts them, instead of walking the whole edition in the order asked
-    for and testing every row's partner (what `partner IS NULL OR partner IN …` gets from
-    SQLite and PostgreSQL alike). Further filters and orderings apply as to any query of rows;
-    each costs about one lookup per row of the reader's share (~2,200 at tier L)."""
+    the ids of two disjoint parts each sought on the (report, partner, section, rank) index.
+    The outer query names neither report nor partner, so the planner starts from those ids (a
+    narrower reader's share) and sorts them, instead of walking the whole edition in the order
+    asked for and testing every row's partner (what `partner IS NULL OR partner IN …` gets
+    from SQLite and PostgreSQL alike). `section` sits inside both parts, so one section costs
+    a lookup per row of the reader's share of that section only; further filters and
+    orderings apply as to any query of rows, at about one lookup per row of the share (~2,200
+    at tier L)."""
     rows = GapReportRow.objects.filter(report=report).order_by().values("pk")
+    if section:
+        rows = rows.filter(section=section)
     parts = rows.filter(partner__isnull=True).union(rows.filter(partner__in=partners), all=True)
     return GapReportRow.objects.filter(pk__in=parts)
 
@@ -137,10 +147,12 @@ def reader_partner_ids(user: AnyUser) -> list[int] | None:
     return sorted(Partner.objects.filter(in_portfolio_of(user)).values_list("pk", flat=True))
 
 
-def _rows_of(report: GapReport, partner_ids: list[int] | None) -> QuerySet[GapReportRow]:
+def _rows_of(
+    report: GapReport, partner_ids: list[int] | None, *, section: str
+) -> QuerySet[GapReportRow]:
     if partner_ids is None:
-        return GapReportRow.objects.filter(report=report)
-    return _rows_of_partners(report, partner_ids)
+        return GapReportRow.objects.filter(report=report, section=section)
+    return _rows_of_partners(report, partner_ids, section=section)
 
 
 def gap_report_rows(
@@ -154,9 +166,7 @@ def gap_report_rows(
 ) -> QuerySet[GapReportRow]:
     """Rows in their section's order (most important first). `area` narrows interoperability
     rows to one area (a heat-map cell: partner_id + area)."""
-    rows = _visible_rows(report, user).select_related("partner")
-    if section:
-        rows = rows.filter(section=section)
+    rows = _visible_rows(report, user, section=section).select_related("partner")
     if kind:
         rows = rows.filter(kind=kind)
     if partner_id is not None:
@@ -438,13 +448,13 @@ def gap_report_heat_map(report: GapReport, user: AnyUser) -> HeatMap:
 
 def heat_map_of(report: GapReport, partner_ids: list[int] | None) -> HeatMap:
     """The heat map from the rows of these partners (None: every partner)."""
-    rows = _rows_of(report, partner_ids).filter(
-        section=Section.INTEROPERABILITY, kind__in=["partner_score", "area_score"]
+    rows = _rows_of(report, partner_ids, section=Section.INTEROPERABILITY).filter(
+        kind__in=["partner_score", "area_score"]
     )
     open_items = {
         (r["partner_id"], r["data__area"]): r["n"]
-        for r in _rows_of(report, partner_ids)
-        .filter(section=Section.INTEROPERABILITY, kind="item")
+        for r in _rows_of(report, partner_ids, section=Section.INTEROPERABILITY)
+        .filter(kind="item")
         .values("partner_id", "data__area")
         .annotate(n=Count("pk"))
     }

@@ -76,6 +76,22 @@ def test_a_liaison_officer_sees_exactly_the_rows_of_no_partner_and_of_their_part
     assert gap_report_rows(edition, personas.lo).count() < everything
 
 
+def test_each_section_holds_exactly_the_readers_rows_and_each_part_seeks_the_section(
+    edition, personas
+) -> None:
+    everything = list(GapReportRow.objects.filter(report=edition).order_by("section", "rank", "id"))
+    for reader in (personas.lo, personas.other_lo, personas.manager):
+        expected = everything if reader == personas.manager else _theirs(edition, reader)
+        for section in Section.values:
+            rows = gap_report_rows(edition, reader, section=section)
+            assert _ids(rows) == _ids(r for r in expected if r.section == section), section
+    assert any(r.partner_id is None for r in _theirs(edition, personas.lo))
+    # A liaison officer's parts (no partner; their partners) each name the section, so the
+    # (report, partner, section, rank) index finds only that section's rows.
+    sql = str(gap_report_rows(edition, personas.lo, section="changes").query)
+    assert sql.count('."section" = changes') + sql.count('"section" = changes') >= 2, sql
+
+
 def test_a_liaison_officers_summary_and_section_heads_equal_their_rows_counted_one_by_one(
     edition, personas
 ) -> None:
