@@ -20,16 +20,21 @@ from datetime import date
 from typing import Any
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from matplotlib import colormaps
+from matplotlib.artist import Artist
+from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.cm import ScalarMappable
+from matplotlib.collections import PolyCollection
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch, Rectangle
+from matplotlib.patches import Patch
+from matplotlib.text import Text
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
@@ -58,7 +63,7 @@ _RC: dict[Any, Any] = {
     "ytick.color": INK,
 }
 _LINK_ATTRS = {"href", f"{{{XLINK_NS}}}href"}
-_PASS_THROUGH = "cell-label-"
+_PASS_THROUGH = "cell-numbers"
 _URL_REF = re.compile(r"url\(#([^)]+)\)")
 
 
@@ -172,60 +177,25 @@ def heat_map_svg(
     with matplotlib.rc_context(_RC):
         figure = _figure(width, height)
         axes = figure.add_subplot()
-        _draw_cells(axes, rows=rows, columns=columns, values=values, links=links)
+        _grid(axes, rows=rows, columns=columns)
         _heat_map_legend(figure, axes)
         if title:
             axes.set_title(title, loc="left", fontsize=11, fontweight="bold")
+        _lay_out(figure)
+        _draw_cells(axes, values=values, links=links)
     return _render(figure)
 
 
-def _draw_cells(
-    axes: Any,
-    *,
-    rows: Sequence[str],
-    columns: Sequence[str],
-    values: Sequence[Sequence[float | None]],
-    links: Sequence[Sequence[str | None]] | None,
-) -> None:
-    colours, scale = colormaps[SCORE_COLOURS], Normalize(0, 100)
-    for y, line in enumerate(values):
-        for x, value in enumerate(line):
-            missing = value is None or (isinstance(value, float) and math.isnan(value))
-            score = 0.0 if value is None else float(value)
-            rgba = colours(scale(score))
-            fill = NOT_ASSESSED_FILL if missing else rgba
-            cell = Rectangle(
-                (x, y),
-                1,
-                1,
-                facecolor=fill,
-                edgecolor="#ffffff",
-                linewidth=1,
-                hatch="///" if missing else None,
-            )
-            link = links[y][x] if links is not None else None
-            if link:
-                cell.set_url(link)
-            # Not add_patch: the limits are set below, and updating them cell by cell was
-            # a third of a large heat map's drawing time.
-            axes.add_artist(cell)
-            text = NOT_ASSESSED_LABEL if missing else f"{value:.0f}"
-            shown = axes.text(
-                x + 0.5,
-                y + 0.5,
-                text,
-                ha="center",
-                va="center",
-                fontsize=8,
-                color="#57606a" if missing else _text_colour(rgba),
-            )
-            # The number sits on top of the cell: clicks go through it to the cell's link, so
-            # a cell is one link.
-            shown.set_gid(f"{_PASS_THROUGH}{y}-{x}")
-            # Inside the axes, so the layout never needs its extent: measuring hundreds of
-            # cell numbers on each layout pass was most of a large heat map's drawing time.
-            shown.set_in_layout(False)
-            cell.set_in_layout(False)
+def _lay_out(figure: Figure) -> None:
+    """Place the axes, labels and legend once, then keep them there: saving a figure with a
+    layout engine draws every artist twice (a layout pass, then the drawing), and the cells
+    and their numbers, added after this, play no part in the layout."""
+    FigureCanvasSVG(figure)  # measured as the SVG will draw them
+    figure.draw_without_rendering()
+    figure.set_layout_engine(None)
+
+
+def _grid(axes: Any, *, rows: Sequence[str], columns: Sequence[str]) -> None:
     axes.set_xlim(0, max(len(columns), 1))
     axes.set_ylim(max(len(rows), 1), 0)
     axes.set_xticks([x + 0.5 for x in range(len(columns))], list(columns))
@@ -237,6 +207,106 @@ def _draw_cells(
         label.set_horizontalalignment("left")
     for side in axes.spines.values():
         side.set_visible(False)
+
+
+def _draw_cells(
+    axes: Any,
+    *,
+    values: Sequence[Sequence[float | None]],
+    links: Sequence[Sequence[str | None]] | None,
+) -> None:
+    """The cells as two collections (scored, not assessed) coloured in one call, and their
+    numbers as one artist: an artist and a colour lookup per cell were most of a large heat
+    map's drawing time."""
+    cells = [(x, y, value) for y, line in enumerate(values) for x, value in enumerate(line)]
+    missing = [value is None or math.isnan(value) for _, _, value in cells]
+    scores = [
+        0.0 if gap else float(value or 0.0)
+        for (_, _, value), gap in zip(cells, missing, strict=True)
+    ]
+    colours = np.asarray(colormaps[SCORE_COLOURS](Normalize(0, 100)(scores)))
+    for kind in (False, True):
+        chosen = [n for n, gap in enumerate(missing) if gap is kind]
+        if chosen:
+            axes.add_collection(
+                PolyCollection(
+                    [_square(cells[n][0], cells[n][1]) for n in chosen],
+                    facecolors=NOT_ASSESSED_FILL if kind else colours[chosen],
+                    edgecolors="#ffffff",
+                    linewidths=1,
+                    joinstyle="miter",
+                    hatch="///" if kind else None,
+                    urls=[
+                        (links[cells[n][1]][cells[n][0]] or None) if links else None for n in chosen
+                    ],
+                ),
+                autolim=False,
+            )
+    numbers = [
+        (
+            x + 0.5,
+            y + 0.5,
+            NOT_ASSESSED_LABEL if gap else f"{value:.0f}",
+            "#57606a" if gap else _text_colour(rgba),
+        )
+        for (x, y, value), gap, rgba in zip(cells, missing, colours, strict=True)
+    ]
+    axes.add_artist(_CellNumbers(numbers, figure=axes.get_figure(), transform=axes.transData))
+
+
+class _CellNumbers(Artist):
+    """The number printed in each cell, as text a Text artist lays out once per distinct
+    number and the renderer draws at each cell: a Text artist per cell, laid out again for
+    each, was a third of a large heat map's drawing time. They sit in one group that clicks
+    go through to the cells' links, so a cell is one link."""
+
+    def __init__(
+        self, numbers: list[tuple[float, float, str, str]], *, figure: Any, transform: Any
+    ) -> None:
+        super().__init__()
+        self.numbers = numbers
+        self.label = Text(ha="center", va="center", fontsize=8, transform=transform)
+        self.label.set_figure(figure)
+        self.set_gid(_PASS_THROUGH)
+        self.set_in_layout(False)
+        self.set_zorder(self.label.get_zorder())
+
+    def draw(self, renderer: Any) -> None:
+        if not self.get_visible() or not self.numbers:
+            return
+        label = self.label
+        renderer.open_group("cell-numbers", gid=self.get_gid())
+        _, height = renderer.get_canvas_width_height()
+        anchors = label.get_transform().transform([(x, y) for x, y, _, _ in self.numbers])
+        offsets: dict[str, tuple[float, float]] = {}
+        pens: dict[str, Any] = {}
+        for (x, y, text, colour), (anchor_x, anchor_y) in zip(self.numbers, anchors, strict=True):
+            label.set_position((x, y))  # the SVG renderer anchors the text there
+            if text not in offsets:
+                label.set_text(text)
+                # One line, no rotation: where Text.draw would put its baseline.
+                offsets[text] = label._get_layout(renderer)[1][0][2]  # type: ignore[attr-defined]
+            if colour not in pens:
+                pens[colour] = renderer.new_gc()
+                pens[colour].set_foreground(colour)
+            dx, dy = offsets[text]
+            renderer.draw_text(
+                pens[colour],
+                anchor_x + dx,
+                height - (anchor_y + dy),
+                text,
+                label.get_fontproperties(),
+                0,
+                ismath=False,
+                mtext=label,
+            )
+        for pen in pens.values():
+            pen.restore()
+        renderer.close_group("cell-numbers")
+
+
+def _square(x: int, y: int) -> list[tuple[int, int]]:
+    return [(x, y), (x + 1, y), (x + 1, y + 1), (x, y + 1)]
 
 
 def _heat_map_legend(figure: Figure, axes: Any) -> None:

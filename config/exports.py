@@ -23,7 +23,6 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -32,6 +31,8 @@ CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Text openpyxl would not store as text as it is: formulas, and error codes ("#N/A", "#REF!").
+_NOT_PLAIN_TEXT = (*FORMULA_STARTS, "#")
 # Control characters an XML file (XLSX) cannot hold and that break CSV readers (NUL);
 # tab, line feed and carriage return are kept, they are ordinary text in a cell.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
@@ -132,25 +133,28 @@ def sheet_titles(titles: Iterable[str]) -> list[str]:
     return valid
 
 
-def _xlsx_cell(sheet: WriteOnlyWorksheet, value: object) -> Cell | None:
-    if value is None:
-        return None
-    typed: Any = value
+def _xlsx_cell(sheet: WriteOnlyWorksheet, value: object) -> object:
+    """A value as a write-only sheet takes it: plain (openpyxl types it), or a cell where its
+    typing must be overridden. A cell object per value was most of a large workbook's time
+    (openpyxl tries each appended value as a value first, and fails on a cell)."""
+    if value is None or isinstance(value, bool | int | float | Decimal | time):
+        return value
     if isinstance(value, datetime):
-        typed = _local(value)
-    elif not isinstance(value, bool | int | float | Decimal | date | time):
-        typed = value = _clean_text(str(value))
-    cell = WriteOnlyCell(sheet, value=typed)
-    if isinstance(value, str) and value:
-        # openpyxl stores a str beginning with "=" as a formula; force text, and mark it with
-        # the quote prefix so an edit in Excel or LibreOffice keeps it text too.
-        cell.data_type = "s"
-        if is_formula_like(value):
-            cell.quotePrefix = True
-    if isinstance(value, datetime):
+        cell = WriteOnlyCell(sheet, value=_local(value))
         cell.number_format = "yyyy-mm-dd hh:mm"
-    elif isinstance(value, date):
-        cell.number_format = "yyyy-mm-dd"
+        return cell
+    if isinstance(value, date):
+        return value  # openpyxl writes it as a date, formatted yyyy-mm-dd
+    text = _clean_text(str(value))
+    if not text.startswith(_NOT_PLAIN_TEXT):
+        return text
+    # openpyxl stores a str beginning with "=" as a formula and "#N/A" as an error; force
+    # text, and mark a formula-like one with the quote prefix so an edit in Excel or
+    # LibreOffice keeps it text too.
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.data_type = "s"
+    if is_formula_like(text):
+        cell.quotePrefix = True
     return cell
 
 
@@ -164,12 +168,16 @@ def _write_sheet(sheet: WriteOnlyWorksheet, columns: Sequence[Column], rows: Ite
     sheet.freeze_panes = "A2"
     header = []
     for column in columns:
-        cell = _xlsx_cell(sheet, column.header) or WriteOnlyCell(sheet, value="")
+        text = _clean_text(column.header)
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.data_type = "s"
+        cell.quotePrefix = is_formula_like(text)
         cell.font = bold
         header.append(cell)
     sheet.append(header)
+    values = [column.value for column in columns]
     for row in rows:
-        sheet.append([_xlsx_cell(sheet, column.value(row)) for column in columns])
+        sheet.append([_xlsx_cell(sheet, value(row)) for value in values])
 
 
 def xlsx_bytes(sheets: Iterable[Sheet]) -> bytes:

@@ -37,14 +37,6 @@ def audience_of(partner_ids: list[int] | None) -> str:
     return f"partners:{digest}"
 
 
-def _shown(partners: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The partners a heat map shows: all, or the lowest-scoring, by name."""
-    if len(partners) <= HEAT_MAP_PARTNERS:
-        return partners
-    lowest = sorted(partners, key=lambda p: (p["score"] is not None, p["score"] or 0))
-    return sorted(lowest[:HEAT_MAP_PARTNERS], key=lambda p: p["name"])
-
-
 def _cell_path(report: GapReport, partner_id: int, area: str) -> str:
     """The open items behind one heat-map cell: the section page of that partner and area."""
     section = reverse("gap-report-section", args=[report.pk, GapReportRow.Section.INTEROPERABILITY])
@@ -52,10 +44,9 @@ def _cell_path(report: GapReport, partner_id: int, area: str) -> str:
 
 
 def _heat_map(report: GapReport, partner_ids: list[int] | None) -> tuple[str, dict[str, Any]]:
-    heat = heat_map_of(report, partner_ids)
-    partners = heat.partners
-    shown = _shown(partners)
-    facts = {"partners": len(partners), "shown": len(shown)}
+    heat = heat_map_of(report, partner_ids, lowest=HEAT_MAP_PARTNERS)
+    shown = heat.partners
+    facts = {"partners": heat.scored, "shown": len(shown)}
     if not shown or not heat.areas:
         return "", facts
     values = [
@@ -150,10 +141,10 @@ def edition_charts(report: GapReport, user: AnyUser, *, links: bool = True) -> d
 def heat_map_table(report: GapReport, user: AnyUser, *, base_url: str) -> dict[str, Any]:
     """The heat map as a table, for the PDF (where the chart's links do not survive): the
     same partners and areas, each cell its score, its open items and an absolute link to the
-    section page of that partner and area. Two queries."""
-    heat = gap_report_heat_map(report, user)
+    section page of that partner and area. Three queries."""
+    heat = gap_report_heat_map(report, user, lowest=HEAT_MAP_PARTNERS)
     rows = []
-    for partner in _shown(heat.partners):
+    for partner in heat.partners:
         cells: list[dict[str, Any] | None] = []
         for area in heat.areas:
             cell = heat.cells.get((partner["id"], area["code"]))

@@ -432,47 +432,61 @@ def trend_of(
 class HeatMap:
     """Score per partner × area: rows are partners (by name), columns the areas any partner
     was scored in; a cell is {"score", "level", "items", "unmet_high", "open_items"} or
-    missing."""
+    missing. `scored` counts every partner with a score row, shown or not."""
 
     partners: list[dict[str, Any]]  # {"id", "name", "score", "level"}
     areas: list[dict[str, str]]  # {"code", "label"}
     cells: dict[tuple[int, str], dict[str, Any]]
+    scored: int = 0
 
 
-def gap_report_heat_map(report: GapReport, user: AnyUser) -> HeatMap:
-    """Two queries: the score rows, and open items counted per partner and area."""
+def gap_report_heat_map(report: GapReport, user: AnyUser, *, lowest: int | None = None) -> HeatMap:
+    """Three queries: the partners' scores, their areas' scores, and open items counted per
+    partner and area."""
     if report.status != GapReport.Status.DONE or not can_read_gap_reports(user):
         return HeatMap(partners=[], areas=[], cells={})
-    return heat_map_of(report, reader_partner_ids(user))
+    return heat_map_of(report, reader_partner_ids(user), lowest=lowest)
 
 
-def heat_map_of(report: GapReport, partner_ids: list[int] | None) -> HeatMap:
-    """The heat map from the rows of these partners (None: every partner)."""
-    rows = _rows_of(report, partner_ids, section=Section.INTEROPERABILITY).filter(
-        kind__in=["partner_score", "area_score"]
-    )
+def _lowest(partners: list[dict[str, Any]], lowest: int | None) -> list[dict[str, Any]]:
+    """All the partners (by name), or that many of the lowest-scoring (unscored first)."""
+    partners = sorted(partners, key=lambda p: p["name"])
+    if lowest is None or len(partners) <= lowest:
+        return partners
+    ranked = sorted(partners, key=lambda p: (p["score"] is not None, p["score"] or 0))
+    return sorted(ranked[:lowest], key=lambda p: p["name"])
+
+
+def heat_map_of(
+    report: GapReport, partner_ids: list[int] | None, *, lowest: int | None = None
+) -> HeatMap:
+    """The heat map from the rows of these partners (None: every partner); with `lowest`, of
+    that many partners only: their areas and open items are all that is read, so a heat map
+    of 60 partners reads as much of an edition of 1,000 as of one of 60."""
+    rows = _rows_of(report, partner_ids, section=Section.INTEROPERABILITY)
+    scored = [
+        {
+            "id": r["partner_id"],
+            "name": r["data__partner_name"] or "",
+            "score": r["data__score"],
+            "level": r["data__level"],
+        }
+        for r in rows.filter(kind="partner_score")
+        .order_by("rank", "id")
+        .values("partner_id", "data__partner_name", "data__score", "data__level")
+    ]
+    partners = _lowest(scored, lowest)
+    shown = rows if lowest is None else rows.filter(partner_id__in=[p["id"] for p in partners])
     open_items = {
         (r["partner_id"], r["data__area"]): r["n"]
-        for r in _rows_of(report, partner_ids, section=Section.INTEROPERABILITY)
-        .filter(kind="item")
+        for r in shown.filter(kind="item")
         .values("partner_id", "data__area")
         .annotate(n=Count("pk"))
     }
-    partners: list[dict[str, Any]] = []
     cells: dict[tuple[int, str], dict[str, Any]] = {}
     used_areas: set[str] = set()
-    for row in rows.order_by("rank", "id").values("kind", "partner_id", "data"):
+    for row in shown.filter(kind="area_score").order_by("rank", "id").values("partner_id", "data"):
         data = row["data"]
-        if row["kind"] == "partner_score":
-            partners.append(
-                {
-                    "id": row["partner_id"],
-                    "name": data.get("partner_name", ""),
-                    "score": data.get("score"),
-                    "level": data.get("level"),
-                }
-            )
-            continue
         area = data["area"]
         used_areas.add(area)
         cells[(row["partner_id"], area)] = {
@@ -482,8 +496,7 @@ def heat_map_of(report: GapReport, partner_ids: list[int] | None) -> HeatMap:
             "unmet_high": data.get("unmet_high", 0),
             "open_items": open_items.get((row["partner_id"], area), 0),
         }
-    partners.sort(key=lambda p: p["name"])
     areas = [
         {"code": code, "label": str(label)} for code, label in Area.choices if code in used_areas
     ]
-    return HeatMap(partners=partners, areas=areas, cells=cells)
+    return HeatMap(partners=partners, areas=areas, cells=cells, scored=len(scored))

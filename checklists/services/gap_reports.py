@@ -8,6 +8,7 @@ computed; its rows are written and it is marked done in one transaction, so a cr
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -521,7 +522,19 @@ def _insert_rows(
     if not values:
         return
     with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", values)
+        if connection.vendor != "postgresql":
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", values)
+            return
+        # PostgreSQL: one COPY (executemany costs ~0.3 ms a row there, COPY a few µs).
+        started = time.monotonic()
+        sql = f"COPY {table} ({columns}) FROM STDIN"
+        with cursor.cursor.copy(sql) as copy:
+            for row in values:
+                copy.write_row(row)
+        if connection.queries_logged:  # counted like any statement (bench, debug toolbar)
+            took = time.monotonic() - started
+            logged = {"sql": f"{sql} -- {len(values)} rows", "time": f"{took:.3f}"}
+            connection.queries_log.append(logged)
 
 
 def _write(
@@ -532,6 +545,12 @@ def _write(
     ranks = _rank(drafts, item_counts)
     _beat(report, 90, "Writing the edition and comparing it with the previous one")
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # The open items are sorted once (~10 MB at 60,000 items): in memory, not on
+            # disk; and a one-off statement is not worth compiling.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL work_mem = '64MB'")
+                cursor.execute("SET LOCAL jit = off")
         _insert_rows(report, drafts, ranks, scope=scope, offsets=_item_offsets(drafts))
         changes = change_rows(report, previous, drafts)
         _insert_rows(report, changes, _rank(changes, {}))

@@ -595,6 +595,20 @@ def test_the_bench_times_the_edition_page_pdf_and_xlsx_for_each_reader(personas,
         for role in ["manager", "lo"]
     }
     assert all(m.notes.endswith("KiB") and m.samples_ms for m in results)
+    assert all(m.notes.startswith(f"{len(m.samples_ms)} run") for m in results)
+
+
+def test_at_tier_l_the_bench_renders_each_file_once_and_says_so(personas, editions) -> None:
+    from checklists.bench import measure_report_files
+
+    results = measure_report_files(
+        {"manager": personas.manager, "lo": personas.lo}, repeat=10, tier="L"
+    )
+    for m in results:
+        files = "PDF" in m.name or "XLSX" in m.name
+        assert len(m.samples_ms) == (1 if files else 10), m
+        assert m.notes.startswith("1 run;" if files else "10 runs;"), m.notes
+        assert m.queries > 0
 
 
 def test_charts_are_drawn_once_per_audience_and_an_lo_gets_only_their_partners(

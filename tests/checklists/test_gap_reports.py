@@ -156,6 +156,40 @@ def test_a_liaison_officer_reads_only_their_partners_rows_of_a_portfolio_edition
     assert heat.partners == []  # Panama has no score; Colombia's is not theirs
 
 
+def test_a_heat_map_of_fewer_partners_than_scored_reads_the_lowest_scoring_and_counts_all(
+    portfolio, personas
+) -> None:
+    report = generate(personas.manager)
+    colombia = gap_report_heat_map(report, personas.manager).partners
+    assert [p["name"] for p in colombia] == ["Colombia"]  # 33.3
+    for partner, score in ((personas.panama, 80.0), (personas.colombian_navy, 10.0)):
+        for kind, data in (
+            ("partner_score", {"partner_name": partner.name}),
+            ("area_score", {"area": "logistics"}),
+        ):
+            GapReportRow.objects.create(
+                report=report,
+                section="interoperability",
+                kind=kind,
+                partner=partner,
+                rank=0,
+                importance=0,
+                key=f"test:{kind}:{partner.pk}",
+                is_gap=False,
+                score=score,
+                data={**data, "score": score, "level": 0},
+            )
+    heat = gap_report_heat_map(report, personas.manager, lowest=2)
+    assert [p["name"] for p in heat.partners] == ["Colombia", "Colombian Navy"]  # by name
+    assert heat.scored == 3
+    assert {partner for partner, _ in heat.cells} == {
+        personas.colombia.pk,
+        personas.colombian_navy.pk,
+    }
+    every = gap_report_heat_map(report, personas.manager)
+    assert [p["name"] for p in every.partners] == ["Colombia", "Colombian Navy", "Panama"]
+
+
 def test_a_partner_edition_is_read_only_by_that_partners_officers(portfolio, personas) -> None:
     report = generate(personas.lo, scope="partner", partner=personas.colombia)
     assert gap_report_for_user(personas.manager, report.pk) == report

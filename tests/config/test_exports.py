@@ -51,6 +51,14 @@ def test_an_xlsx_cell_that_looks_like_a_formula_is_stored_as_text(text: str) -> 
     assert cell.value == text.replace("\r", "\n")
 
 
+@pytest.mark.parametrize("text", ["#N/A", "#REF!", "# of partners", "plain"])
+def test_an_xlsx_text_cell_that_reads_like_an_error_code_stays_that_text(text: str) -> None:
+    sheet = _read_xlsx(xlsx_bytes([Sheet("Rows", COLUMNS, [(text, 1)])])).active
+    cell = sheet["A2"]
+    assert (cell.value, cell.data_type) == (text, "s")
+    assert cell.quotePrefix is False
+
+
 def test_the_xlsx_file_holds_no_formula_at_all() -> None:
     content = xlsx_bytes([Sheet("Rows", COLUMNS, [(text, 1) for text in FORMULAS])])
     sheet = _read_xlsx(content).active

@@ -129,7 +129,7 @@ class Command(BaseCommand):
             measurements += [
                 # Last: it approves the assessments and plans engagements.
                 *gap_reports_bench.measure(checklist_context, repeat=repeat),
-                *checklists_bench.measure_report_files(checklist_context, repeat=repeat),
+                *checklists_bench.measure_report_files(checklist_context, repeat=repeat, tier=tier),
             ]
         return {
             "tier": tier,
