@@ -20,11 +20,11 @@ def edition_ready(report: GapReport) -> None:
     from checklists.tasks import store_gap_report_file
     from config.reminders.tasks import enqueue_deliveries
 
-    # The full view's files first: a full-view subscriber's e-mail attaches the stored PDF
-    # when it is made by then (else its own rendering).
+    pending = arm_edition_notices(report)  # in the ledger first: the sweeper sends them
+    # The full view's files before the e-mails: a full-view subscriber's e-mail attaches the
+    # stored PDF when it is made by then (else its own rendering).
     for kind in GapReportFile.Kind.values:
         store_gap_report_file.delay(report.pk, kind)
-    pending = arm_edition_notices(report)
     logger.info(
         "Gap report %s is ready: %s; %d subscribers to e-mail.", report.pk, report, len(pending)
     )
