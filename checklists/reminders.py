@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 
-from checklists.gap_reports.models import GapReport
+from checklists.gap_reports.models import GapReport, GapReportFile
 from checklists.gap_reports.selectors import gap_reports_visible_to
 from checklists.gap_reports.subscriptions import NOTICE_KIND
 from checklists.models import Assessment, Criticality, ItemResponse
@@ -179,9 +179,13 @@ def _describe_edition(report: GapReport, due_on: date) -> Wording:
 
 
 def _briefing_attachment(report: GapReport, user: User) -> list[tuple[str, bytes, str]]:
+    from checklists.gap_reports.files import stored_file
     from checklists.gap_reports.views import briefing_filename, briefing_pdf
 
-    return [(briefing_filename(report), briefing_pdf(report, user), "application/pdf")]
+    # A full-view subscriber gets the stored PDF when it is made; an LO theirs, rendered.
+    stored = stored_file(report, user, GapReportFile.Kind.PDF)
+    document = bytes(stored.content) if stored else briefing_pdf(report, user)
+    return [(briefing_filename(report), document, "application/pdf")]
 
 
 GAP_REPORT_READY = DeadlineKind(

@@ -56,3 +56,22 @@ def gap_report_sweep(as_of: str | None = None) -> dict[str, list[int]]:
     if failed or requeued:
         logger.warning("Gap report sweep: failed %s, sent again %s.", failed, requeued)
     return {"failed": failed, "requeued": requeued}
+
+
+@shared_task(
+    name="checklists.tasks.store_gap_report_file",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=settings.ACCORD_GAP_REPORT_SOFT_TIME_LIMIT,
+    time_limit=settings.ACCORD_GAP_REPORT_TIME_LIMIT,
+)
+def store_gap_report_file(report_id: int, kind: str) -> int | None:
+    """After an edition is done: its full-view PDF or XLSX, rendered once and stored (the
+    stored file's size, or None if it could not be made). Running it again renders nothing."""
+    from checklists.gap_reports.files import gap_report_file_store
+
+    report = GapReport.objects.filter(pk=report_id).select_related("partner").first()
+    if report is None:
+        return None
+    stored = gap_report_file_store(report=report, kind=kind)
+    return stored.size if stored else None

@@ -225,6 +225,12 @@ def csv_response(
 
 
 def xlsx_response(*, filename: str, sheets: Iterable[Sheet]) -> HttpResponse:
-    response = HttpResponse(xlsx_bytes(sheets), content_type=XLSX_TYPE)
+    return file_response(filename=filename, content=xlsx_bytes(sheets), content_type=XLSX_TYPE)
+
+
+def file_response(*, filename: str, content: bytes, content_type: str) -> HttpResponse:
+    """A file made beforehand (or just now), as a download with its length."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Length"] = str(len(content))
     _attachment(response, filename)
     return response

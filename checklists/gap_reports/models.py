@@ -304,3 +304,35 @@ class GapReportChart(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} of gap report {self.report_id} ({self.audience})"
+
+
+class GapReportFile(models.Model):
+    """A done edition's briefing PDF or XLSX as a reader who sees every row gets it, rendered
+    once by a task after the edition is done (at tier L the XLSX takes a minute to render,
+    longer than a web worker may take). A reader who sees part of the edition (a liaison
+    officer) never gets it: theirs is rendered from their rows on request.
+
+    The files carry the report marking and the base URL (the PDF's heat-map links) of when
+    they were made; they are served only while those settings are unchanged, else the
+    download renders the file live as before."""
+
+    class Kind(models.TextChoices):
+        PDF = "pdf", "Briefing PDF"
+        XLSX = "xlsx", "XLSX workbook"
+
+    report = models.ForeignKey(GapReport, on_delete=models.CASCADE, related_name="files")
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    content = models.BinaryField()
+    size = models.PositiveBigIntegerField()
+    marking = models.TextField(help_text="ACCORD_REPORT_MARKING when the file was made.")
+    base_url = models.TextField(blank=True, help_text="ACCORD_BASE_URL when the file was made.")
+    render_ms = models.PositiveIntegerField(help_text="How long rendering the file took.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["report", "kind"], name="gap_report_file_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of gap report {self.report_id}"

@@ -32,8 +32,9 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from checklists.gap_reports import tables
 from checklists.gap_reports.charts import edition_charts, heat_map_table
+from checklists.gap_reports.files import stored_file
 from checklists.gap_reports.forms import GapReportForm, SubscriptionForm
-from checklists.gap_reports.models import GapReport, GapReportRow
+from checklists.gap_reports.models import GapReport, GapReportFile, GapReportRow
 from checklists.gap_reports.selectors import (
     GAP_SECTIONS,
     HEAD_CHANGES,
@@ -54,7 +55,14 @@ from checklists.gap_reports.subscriptions import (
 )
 from checklists.models import Area
 from checklists.services.gap_reports import gap_report_request, gap_report_retry
-from config.exports import Sheet, csv_response, safe_filename, xlsx_response
+from config.exports import (
+    XLSX_TYPE,
+    Sheet,
+    csv_response,
+    file_response,
+    safe_filename,
+    xlsx_bytes,
+)
 from config.roles import AnyUser, accord_user
 from config.views import role_required, run_service, without_blanks
 
@@ -345,8 +353,10 @@ def briefing_pdf(report: GapReport, user: AnyUser) -> bytes:
 def gap_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     report = _done_edition(request, pk)
     started = time.perf_counter()
-    document = briefing_pdf(report, request.user)
+    stored = stored_file(report, request.user, GapReportFile.Kind.PDF)
+    document = bytes(stored.content) if stored else briefing_pdf(report, request.user)
     response = HttpResponse(document, content_type="application/pdf")
+    response["Content-Length"] = str(len(document))
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=_filename(report, "pdf")
     )
@@ -374,11 +384,17 @@ def workbook_sheets(report: GapReport, user: AnyUser) -> list[Sheet]:
     return sheets
 
 
+def workbook_bytes(report: GapReport, user: AnyUser) -> bytes:
+    return xlsx_bytes(workbook_sheets(report, user))
+
+
 @role_required
 def gap_report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     report = _done_edition(request, pk)
-    return xlsx_response(
-        filename=_filename(report, "xlsx"), sheets=workbook_sheets(report, request.user)
+    stored = stored_file(report, request.user, GapReportFile.Kind.XLSX)
+    workbook = bytes(stored.content) if stored else workbook_bytes(report, request.user)
+    return file_response(
+        filename=_filename(report, "xlsx"), content=workbook, content_type=XLSX_TYPE
     )
 
 

@@ -593,9 +593,14 @@ def test_the_bench_times_the_edition_page_pdf_and_xlsx_for_each_reader(personas,
         (name, role)
         for name in ["gap report edition page", "gap report briefing PDF", "gap report XLSX"]
         for role in ["manager", "lo"]
+    } | {
+        ("gap report briefing PDF made and stored by the task", "system"),
+        ("gap report XLSX made and stored by the task", "system"),
     }
     assert all(m.notes.endswith("KiB") and m.samples_ms for m in results)
     assert all(m.notes.startswith(f"{len(m.samples_ms)} run") for m in results)
+    files = [m for m in results if m.role != "system" and "page" not in m.name]
+    assert {m.role: "the stored file" in m.notes for m in files} == {"manager": True, "lo": False}
 
 
 def test_at_tier_l_the_bench_renders_each_file_once_and_says_so(personas, editions) -> None:

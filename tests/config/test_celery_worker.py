@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from kombu import pools as kombu_pools
 
 from config.celery import app as celery_app
 from config.models import WorkerHeartbeat
@@ -28,6 +29,15 @@ def _database_url() -> str:
     if db["ENGINE"] == "django.db.backends.sqlite3":
         return f"sqlite:///{db['NAME']}"
     return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+def fresh_connections() -> None:
+    """Close the test process's broker connections and drop the closed pools, so the next
+    send opens a connection to the broker configured now."""
+    celery_app.pool.force_close_all()
+    kombu_pools.reset()  # producer pools are kept per broker address, process-wide
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
 
 
 @pytest.fixture
@@ -83,8 +93,9 @@ def worker(transactional_db: None, tmp_path: Path) -> Iterator[subprocess.Popen]
         except subprocess.TimeoutExpired:
             process.kill()
         celery_app.conf.broker_transport_options = previous_options
-        # Drop the broker connection the test opened, so the next test starts clean.
-        celery_app.pool.force_close_all()
+        # Drop the broker connection the test opened, so the next test starts clean (a closed
+        # pool left behind fails every later send, eager ones too: they acquire a producer).
+        fresh_connections()
 
 
 @pytest.mark.celery_worker

@@ -19,14 +19,13 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
-from kombu import pools as kombu_pools
 
 from config.celery import app as celery_app
 from config.reminders.models import Reminder
 from config.reminders.rules import ensure_default_rules
 from config.reminders.tasks import scan_reminders, sweep_reminders
 from tests.config.smtp_sink import Sink, free_port, smtp_sink
-from tests.config.test_celery_worker import _database_url
+from tests.config.test_celery_worker import _database_url, fresh_connections
 from tests.config.test_reminder_scan import _agreement, _only_expiry_rule
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,15 +57,6 @@ def _redis(tmp_path: Path, port: int) -> Iterator[str]:
     finally:
         server.kill()
         server.wait(timeout=10)
-
-
-def _fresh_connections() -> None:
-    """Close the test process's broker connections and drop the closed pools, so the next
-    send opens a connection to the broker configured now."""
-    celery_app.pool.force_close_all()
-    kombu_pools.reset()  # producer pools are kept per broker address, process-wide
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
 
 
 class Cluster:
@@ -141,7 +131,7 @@ def cluster(
         celery_app.conf.broker_url = broker
         celery_app.conf.broker_transport_options = {"visibility_timeout": 5}
         celery_app.conf.task_always_eager = False
-        _fresh_connections()
+        fresh_connections()
         made.append(Cluster(tmp_path, broker, smtp_port))
         return made[-1]
 
@@ -155,7 +145,7 @@ def cluster(
             celery_app.conf.broker_transport_options,
             celery_app.conf.task_always_eager,
         ) = previous
-        _fresh_connections()
+        fresh_connections()
 
 
 def _due_agreements(personas) -> None:
@@ -255,7 +245,7 @@ def test_redis_restarted_without_persistence_loses_nothing_and_doubles_nothing(
             workers = cluster(broker, smtp)
             # The scan fans out its deliveries into the queue; no worker has taken them yet.
             scan_reminders.run(TODAY.isoformat())
-        _fresh_connections()
+        fresh_connections()
         with _redis(tmp_path, port):  # the same address, an empty queue
             workers.start("after-restart")
             time.sleep(3)
