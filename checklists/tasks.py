@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 from functools import partial
+from typing import Any
 
 from celery import shared_task
 from django.conf import settings
@@ -15,13 +16,19 @@ from checklists.models import GapReport
 
 logger = logging.getLogger(__name__)
 
+#: A gap report's generation and the making of its files: redelivered if the worker dies,
+#: within the gap report time limits.
+_LONG_GAP_REPORT_WORK: dict[str, Any] = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "soft_time_limit": settings.ACCORD_GAP_REPORT_SOFT_TIME_LIMIT,
+    "time_limit": settings.ACCORD_GAP_REPORT_TIME_LIMIT,
+}
+
 
 @shared_task(
     name="checklists.tasks.generate_gap_report",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    soft_time_limit=settings.ACCORD_GAP_REPORT_SOFT_TIME_LIMIT,
-    time_limit=settings.ACCORD_GAP_REPORT_TIME_LIMIT,
+    **_LONG_GAP_REPORT_WORK,
 )
 def generate_gap_report(report_id: int) -> str:
     """Idempotent: an edition that is not queued (done, failed, or claimed) is left alone."""
@@ -60,10 +67,7 @@ def gap_report_sweep(as_of: str | None = None) -> dict[str, list[int]]:
 
 @shared_task(
     name="checklists.tasks.store_gap_report_file",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    soft_time_limit=settings.ACCORD_GAP_REPORT_SOFT_TIME_LIMIT,
-    time_limit=settings.ACCORD_GAP_REPORT_TIME_LIMIT,
+    **_LONG_GAP_REPORT_WORK,
 )
 def store_gap_report_file(report_id: int, kind: str) -> int | None:
     """After an edition is done: its full-view PDF or XLSX, rendered once and stored (the
