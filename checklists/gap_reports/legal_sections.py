@@ -27,6 +27,7 @@ from checklists.gap_reports.sections import (
     _end_of,
     _iso,
 )
+from config.db import id_batches
 from config.display import day, span_of_days
 
 #: How far back a lapsed agreement with no successor still counts as a gap.
@@ -120,14 +121,14 @@ def agreement_rows(scope: Scope, planned: PlannedWork) -> list[RowDraft]:
             "opened_at",
         )
     ]
-    ids = parties.values("agreement_id")
     activities: dict[int, list[int]] = defaultdict(list)
     activity_names: dict[int, list[str]] = defaultdict(list)
-    for agreement_id, activity_id, name in Agreement.activity_types.through.objects.filter(
-        agreement_id__in=ids
-    ).values_list("agreement_id", "activitytype_id", "activitytype__name"):
-        activities[agreement_id].append(activity_id)
-        activity_names[agreement_id].append(name)
+    for ids in id_batches(a.id for a in found):
+        for agreement_id, activity_id, name in Agreement.activity_types.through.objects.filter(
+            agreement_id__in=ids
+        ).values_list("agreement_id", "activitytype_id", "activitytype__name"):
+            activities[agreement_id].append(activity_id)
+            activity_names[agreement_id].append(name)
     # A successor: an agreement that supersedes or extends the lapsed one (every agreement
     # with one: a short list, read without naming the ~20,000 candidates).
     succeeded = set(
@@ -259,18 +260,18 @@ def mandate_rows(scope: Scope, planned: PlannedWork) -> list[RowDraft]:
             "created_at",
         )
     )
-    ids = [m[0] for m in mandates]
     activities: dict[int, list[int]] = defaultdict(list)
-    for mandate_id, activity_id in LegalMandate.activity_types.through.objects.filter(
-        legalmandate_id__in=ids
-    ).values_list("legalmandate_id", "activitytype_id"):
-        activities[mandate_id].append(activity_id)
     named: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    through = LegalMandate.partners.through.objects.filter(legalmandate_id__in=ids)
-    for mandate_id, partner_id, name in scope.filter(through).values_list(
-        "legalmandate_id", "partner_id", "partner__name"
-    ):
-        named[mandate_id].append((partner_id, name))
+    for ids in id_batches(m[0] for m in mandates):
+        for mandate_id, activity_id in LegalMandate.activity_types.through.objects.filter(
+            legalmandate_id__in=ids
+        ).values_list("legalmandate_id", "activitytype_id"):
+            activities[mandate_id].append(activity_id)
+        through = LegalMandate.partners.through.objects.filter(legalmandate_id__in=ids)
+        for mandate_id, partner_id, name in scope.filter(through).values_list(
+            "legalmandate_id", "partner_id", "partner__name"
+        ):
+            named[mandate_id].append((partner_id, name))
     drafts = []
     for pk, title, citation, status, valid_until, for_all, requested_at, created_at in mandates:
         targets: list[tuple[int | None, str]] = [(None, "")] if for_all else list(named.get(pk, []))
