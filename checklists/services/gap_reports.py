@@ -328,10 +328,16 @@ def compute_sections(
 # for each row alone (in Python, or in SQL for the open items): what changed comes last,
 # gaps before scores, gaps that block planned work first, then the more severe, the nearer
 # date, the section, and the row's rank within its section.
+# The number stays below 2**53 (≈ 3.5e15 at most), so the API's JSON `importance` is exact
+# in every client, JavaScript's too: dates count in days from 1800 (entered dates lie in
+# 1900–2200 and derived ones within ten years of them; anything beyond sorts with the
+# nearest end), and a section ranks up to 10**8 rows.
 _SECTIONS = list(GapReportRow.Section.values)
-_NO_DATE = date.max.toordinal() + 1
+_FIRST_DAY = date(1800, 1, 1).toordinal()
+_LAST_DAY = date(2399, 12, 31).toordinal()
+_NO_DATE = _LAST_DAY - _FIRST_DAY + 1
 _DAYS = _NO_DATE + 1
-_RANKS = 10**9
+_RANKS = 10**8
 
 
 def _importance(
@@ -348,11 +354,18 @@ def _group(draft: RowDraft) -> int:
     return changes * 4 + (not draft.is_gap) * 2 + (not draft.blocks_planned_work)
 
 
+def _day_number(day: date | None) -> int:
+    """Days since 1800-01-01, held to 1800–2399, or the number of "no date" (after all)."""
+    if day is None:
+        return _NO_DATE
+    return min(max(day.toordinal(), _FIRST_DAY), _LAST_DAY) - _FIRST_DAY
+
+
 def _importance_of(draft: RowDraft, rank: int) -> int:
     return _importance(
         group=_group(draft),
         severity_order=SEVERITY_ORDER.get(draft.severity, 3),
-        day_number=draft.due_on.toordinal() if draft.due_on else _NO_DATE,
+        day_number=_day_number(draft.due_on),
         section=draft.section,
         rank=rank,
     )
@@ -445,12 +458,15 @@ _ROW_COLUMNS = (
 
 
 def _day_number_sql(column: str) -> str:
-    """date.toordinal() of a date column in SQL, or the number of "no date"."""
+    """`_day_number` of a date column, in SQL."""
     if connection.vendor == "postgresql":
-        number = f"({column} - DATE '0001-01-01' + 1)"
+        ordinal = f"({column} - DATE '0001-01-01' + 1)"
+        held = f"(LEAST(GREATEST({ordinal}, {_FIRST_DAY}), {_LAST_DAY}) - {_FIRST_DAY})"
     else:
-        number = f"CAST(julianday({column}) - 1721424.5 AS INTEGER)"
-    return f"COALESCE({number}, {_NO_DATE})"
+        ordinal = f"CAST(julianday({column}) - 1721424.5 AS INTEGER)"
+        held = f"(MIN(MAX({ordinal}, {_FIRST_DAY}), {_LAST_DAY}) - {_FIRST_DAY})"
+    # (PostgreSQL's GREATEST passes over a NULL: "no date" is told apart first.)
+    return f"CASE WHEN {column} IS NULL THEN {_NO_DATE} ELSE {held} END"
 
 
 def _insert_items(report: GapReport, scope: Scope, offsets: dict[int, int]) -> None:

@@ -3,13 +3,15 @@ two editions, access through the selectors and the API, the schedule, bad input,
 
 from __future__ import annotations
 
+import importlib
 from datetime import date, timedelta
+from types import SimpleNamespace
 from unittest import mock
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 from django.http import Http404
 from django.utils import timezone
 
@@ -26,6 +28,9 @@ from checklists.gap_reports.selectors import (
 )
 from checklists.models import ItemResponse
 from checklists.services.gap_reports import (
+    _day_number,
+    _day_number_sql,
+    _importance,
     gap_report_generate,
     gap_report_request,
     gap_report_retry,
@@ -341,3 +346,76 @@ def test_open_items_judged_in_sql_take_their_place_among_the_sections_other_rows
     assert order == sorted(order, key=lambda o: (*o[:3], severity[o[3]]))
     top = report.rows.order_by("importance").first()
     assert top is not None and top.blocks_planned_work
+    # Exact in a JavaScript client: every sort key is a safe integer.
+    assert max(report.rows.values_list("importance", flat=True)) < 2**53
+
+
+@pytest.mark.parametrize(
+    "day",
+    [
+        None,
+        date(1700, 5, 1),
+        date(1800, 1, 1),
+        date(1900, 1, 1),
+        date(2026, 12, 1),
+        date(2211, 3, 4),
+        date(2399, 12, 31),
+        date(9999, 12, 31),
+    ],
+)
+def test_a_dates_place_in_the_sort_key_is_the_same_in_sql_and_python(db, day) -> None:
+    # One number for the open items (in SQL) and the other rows (Python): a date out of
+    # 1800–2399 takes the nearest end, no date sorts after every date.
+    with connection.cursor() as cursor:
+        typed = "CAST(%s AS DATE)" if connection.vendor == "postgresql" else "%s"
+        cursor.execute(f"SELECT {_day_number_sql('d.day')} FROM (SELECT {typed} AS day) d", [day])
+        (in_sql,) = cursor.fetchone()
+    assert in_sql == _day_number(day)
+    assert _day_number(date(2026, 12, 1)) < _day_number(date(2026, 12, 2)) < _day_number(None)
+
+
+def test_the_migration_gives_stored_rows_the_new_sort_key_and_keeps_their_order(
+    portfolio, personas
+) -> None:
+    migration = importlib.import_module(
+        "checklists.migrations.0015_gap_report_row_importance_below_2_53"
+    )
+    report = generate(personas.manager)
+    # Keys as the previous encoding wrote them (ordinal day numbers, 10**9 ranks).
+    old_days, old_no_date = date.max.toordinal() + 2, date.max.toordinal() + 1
+    cases = [
+        (0, 0, date(2026, 12, 3), "interoperability", 7),
+        (0, 0, date(2026, 12, 1), "agreements", 0),
+        (2, 3, None, "interoperability", 12),
+        (7, 3, date(2450, 1, 1), "changes", 99_999_999),
+    ]
+    rows = []
+    for n, (group, severity, day, section, rank) in enumerate(cases):
+        ordinal = day.toordinal() if day else old_no_date
+        old = (
+            ((group * 4 + severity) * old_days + ordinal) * 5
+            + GapReportRow.Section.values.index(section)
+        ) * 10**9 + rank
+        rows.append(
+            GapReportRow.objects.create(
+                report=report, section=section, kind="x", rank=rank, importance=old, key=f"m{n}"
+            )
+        )
+    position = GapReportRow.objects.create(
+        report=report, section="agreements", kind="x", rank=3, importance=3, key="pos"
+    )
+    # What the migration uses of its schema editor (SQLite's cannot open inside a test).
+    editor = SimpleNamespace(connection=connection, quote_name=connection.ops.quote_name)
+    migration.reencode(None, editor)
+    for row, (group, severity, day, section, rank) in zip(rows, cases, strict=True):
+        row.refresh_from_db()
+        expected = _importance(
+            group=group,
+            severity_order=severity,
+            day_number=_day_number(day),
+            section=section,
+            rank=rank,
+        )
+        assert row.importance == expected < 2**53
+    position.refresh_from_db()
+    assert position.importance == 3
