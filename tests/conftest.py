@@ -51,10 +51,24 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
 def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
     """Before the test database is dropped, PostgreSQL sessions left by worker processes that
     tests started and stopped (a pool child still closing) are ended: otherwise the drop
-    fails with "being accessed by other users"."""
-    yield
+    fails with "being accessed by other users".
+
+    Autovacuum is off for the test database's tables: otherwise it gathers planner
+    statistics at moments that depend on the machine's speed (after a committing test
+    flushed its rows, say), and a query later planned on a table whose statistics describe
+    other data than the test's can run for minutes where it takes milliseconds (CI failed
+    on statement timeouts, in different tests each run). Every run now plans on the same
+    statistics: none, unless a test or the code gathers them (`ANALYZE`)."""
     from django.db import connection
 
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            for table in connection.introspection.table_names(cursor):
+                cursor.execute(
+                    f"ALTER TABLE {connection.ops.quote_name(table)} SET"
+                    " (autovacuum_enabled = false, toast.autovacuum_enabled = false)"
+                )
+    yield
     if connection.vendor != "postgresql":
         return
     with django_db_blocker.unblock(), connection.cursor() as cursor:

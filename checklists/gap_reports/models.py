@@ -223,6 +223,39 @@ class GapReportRow(models.Model):
         super().save(*args, **kwargs)
 
 
+class GapReportShare(models.Model):
+    """One partner's part of a done edition, in brief, written with its rows (and one for
+    the rows of no partner): the figures its rows add to a summary (gaps per section,
+    blocking, scores, unassessed, changes, rows per section) and the ids of its first rows
+    of each of the page's heads, with their sort keys. A reader who sees some partners (a
+    liaison officer) gets their summary and first rows by adding up and merging their
+    partners' shares (a few dozen small rows) instead of going over each of their rows."""
+
+    report = models.ForeignKey(GapReport, on_delete=models.CASCADE, related_name="shares")
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The summary's figures ({name: number}) and "rows": {section: number of rows}.
+    figures = models.JSONField(default=dict)
+    # The top gaps as [[importance, id], …]; the page's other heads as {head: [[rank, id], …]}
+    # (apart, so a summary or a count never decodes the heads).
+    top = models.JSONField(default=list)
+    heads = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["report", "partner"], name="gap_report_share_once"),
+            models.UniqueConstraint(
+                fields=["report"],
+                condition=models.Q(partner__isnull=True),
+                name="gap_report_share_of_no_partner_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Share of partner {self.partner_id} in gap report {self.report_id}"
+
+
 class GapReportSubscription(models.Model):
     """Someone who receives each new edition of a scope by e-mail, with the briefing PDF as
     they may read it. The e-mail goes through the reminders' ledger: once per edition and

@@ -26,6 +26,8 @@ TOP_GAPS = 10
 #: Heads of `gap_report_overview` besides one per section (a section's gaps; for
 #: interoperability, its open items).
 HEAD_TOP, HEAD_CHANGES, HEAD_UNASSESSED = "top", "changes", "unassessed"
+#: The rows of each head the edition page shows (and each partner's share keeps).
+HEAD_ROWS = 25
 
 
 # --- who may ---------------------------------------------------------------------------------
@@ -178,10 +180,16 @@ def gap_report_rows(
 
 def stored_row_count(report: GapReport, user: AnyUser, *, section: str | None = None) -> int | None:
     """How many rows `gap_report_rows(report, user, section=section)` holds, from the counts
-    stored with the edition, for a reader who sees every row; None when it must be counted
-    (a narrower reader, an edition stored before the counts were, or an edition not done)."""
-    if report.status != GapReport.Status.DONE or not reads_everything(user):
+    stored with the edition (a narrower reader: their partners' shares); None when it must be
+    counted (an edition stored before the counts or shares were, or an edition not done)."""
+    if report.status != GapReport.Status.DONE:
         return None
+    if not reads_everything(user):
+        shared = _shared(report, user, heads="none") if can_read_gap_reports(user) else None
+        if shared is None:
+            return None
+        _, sections, _ = shared
+        return sections.get(section, 0) if section else sum(sections.values())
     counts = (report.totals or {}).get("rows")
     if not isinstance(counts, dict):
         return None
@@ -263,7 +271,13 @@ def _figures(digest: list[tuple[Any, ...]]) -> dict[str, Any]:
 
 def _head_keys(digest: list[tuple[Any, ...]], *, limit: int) -> dict[str, list[int]]:
     """The ids of the first rows of each head (see `gap_report_overview`), in their order."""
-    chosen: dict[str, list[tuple[Any, ...]]] = {}
+    return {head: [pk for _, pk in keys] for head, keys in _head_entries(digest, limit).items()}
+
+
+def _head_entries(digest: list[tuple[Any, ...]], limit: int) -> dict[str, list[tuple[int, int]]]:
+    """The first rows of each head as (sort key, id), in their order: the top gaps by
+    importance, the other heads by rank. Entries of several digests merge by sorting."""
+    chosen: dict[str, list[tuple[int, int]]] = {}
     for entry in digest:
         _, section, kind, rank, importance, is_gap, _, _ = entry
         if section == Section.CHANGES:
@@ -280,9 +294,71 @@ def _head_keys(digest: list[tuple[Any, ...]], *, limit: int) -> dict[str, list[i
         else:
             chosen.setdefault(str(section), []).append((rank, entry[0]))
     return {
-        head: [pk for _, pk in sorted(keys)[: TOP_GAPS if head == HEAD_TOP else limit]]
+        head: sorted(keys)[: TOP_GAPS if head == HEAD_TOP else limit]
         for head, keys in chosen.items()
     }
+
+
+# --- shares: a partner's part of an edition, in brief ---------------------------------------
+
+#: What `shares_of` reads of each row: the digest and the row's partner.
+SHARE_DIGEST = (*_DIGEST, "partner_id")
+
+
+def shares_of(rows: list[tuple[Any, ...]]) -> dict[int | None, dict[str, Any]]:
+    """Each partner's brief (None: the rows of no partner) from rows read as `SHARE_DIGEST`:
+    the figures its rows add to a summary, its rows per section, and its first
+    `HEAD_ROWS` rows of each head. What `gap_report_overview` adds up for a narrower
+    reader is exactly what it would work out from that reader's rows."""
+    by_partner: dict[int | None, list[tuple[Any, ...]]] = {}
+    for row in rows:
+        by_partner.setdefault(row[-1], []).append(row[:-1])
+    briefs: dict[int | None, dict[str, Any]] = {}
+    for partner_id, digest in by_partner.items():
+        sections: dict[str, int] = {}
+        for entry in digest:
+            sections[entry[1]] = sections.get(entry[1], 0) + 1
+        heads: dict[str, list[list[int]]] = {
+            head: [list(entry) for entry in keys]
+            for head, keys in _head_entries(digest, HEAD_ROWS).items()
+        }
+        figures: dict[str, Any] = {**_figures(digest), "rows": sections}
+        briefs[partner_id] = {
+            "figures": figures,
+            "top": heads.pop(HEAD_TOP, []),
+            "heads": heads,
+        }
+    return briefs
+
+
+def _shared(
+    report: GapReport, user: AnyUser, *, heads: str = "all"
+) -> tuple[dict[str, Any], dict[str, int], dict[str, list[tuple[int, int]]]] | None:
+    """A narrower reader's figures, rows per section and head entries, added up from the
+    shares of their partners and of no partner (one query); `heads` "top" reads only the
+    top gaps, "none" no head. None for an edition stored before its shares were."""
+    if not (report.totals or {}).get("shares"):
+        return None
+    partners = Partner.objects.filter(in_portfolio_of(user)).values("pk")
+    shares = report.shares.filter(Q(partner__isnull=True) | Q(partner__in=partners))
+    columns = {"all": ("figures", "top", "heads"), "top": ("figures", "top")}.get(
+        heads, ("figures",)
+    )
+    figures = _figures([])
+    sections: dict[str, int] = {}
+    entries: dict[str, list[tuple[int, int]]] = {}
+    for share in shares.values(*columns):
+        for name, value in share["figures"].items():
+            if name == "rows":
+                for section, n in value.items():
+                    sections[section] = sections.get(section, 0) + n
+            else:
+                figures[name] = figures.get(name, 0) + value
+        if "top" in share:
+            entries.setdefault(HEAD_TOP, []).extend((key, pk) for key, pk in share["top"])
+        for head, keys in share.get("heads", {}).items():
+            entries.setdefault(head, []).extend((key, pk) for key, pk in keys)
+    return figures, sections, entries
 
 
 def _head_queries(
@@ -352,8 +428,17 @@ def gap_report_overview(
         return stored, heads
     if report.status != GapReport.Status.DONE or not can_read_gap_reports(user):
         return _summary(_figures([]), []), {}
-    digest = _digest(report, user)
-    keys = _head_keys(digest, limit=limit)
+    shared = _shared(report, user, heads="all" if limit else "top") if limit <= HEAD_ROWS else None
+    if shared is not None:
+        figures, _, entries = shared
+        keys = {
+            head: [pk for _, pk in sorted(found)[: TOP_GAPS if head == HEAD_TOP else limit]]
+            for head, found in entries.items()
+        }
+    else:
+        digest = _digest(report, user)
+        figures = _figures(digest)
+        keys = _head_keys(digest, limit=limit)
     if not limit:
         keys = {HEAD_TOP: keys.get(HEAD_TOP, [])}
     wanted = {pk for pks in keys.values() for pk in pks}
@@ -363,7 +448,7 @@ def gap_report_overview(
     if limit:
         for head in [*map(str, GAP_SECTIONS), HEAD_UNASSESSED, HEAD_CHANGES]:
             rows.setdefault(head, [])
-    return _summary(_figures(digest), top), rows
+    return _summary(figures, top), rows
 
 
 @dataclass

@@ -38,6 +38,7 @@ from checklists.gap_reports.models import GapReport, GapReportFile, GapReportRow
 from checklists.gap_reports.selectors import (
     GAP_SECTIONS,
     HEAD_CHANGES,
+    HEAD_ROWS,
     HEAD_UNASSESSED,
     Summary,
     can_generate_gap_report,
@@ -69,7 +70,7 @@ from config.views import role_required, run_service, without_blanks
 Section = GapReportRow.Section
 #: Rows per section on the edition page and in the PDF; the section page and the files
 #: hold all of them.
-DETAIL_ROWS = 25
+DETAIL_ROWS = HEAD_ROWS
 SECTION_PAGE_ROWS = 100
 
 

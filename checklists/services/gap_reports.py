@@ -32,6 +32,7 @@ from checklists.gap_reports.models import (
     MIN_HORIZON_DAYS,
     GapReport,
     GapReportRow,
+    GapReportShare,
 )
 from checklists.gap_reports.notify import edition_ready
 from checklists.gap_reports.sections import (
@@ -45,9 +46,11 @@ from checklists.gap_reports.sections import (
 )
 from checklists.gap_reports.selectors import (
     CHANGE_KINDS,
+    SHARE_DIGEST,
     can_generate_gap_report,
     can_read_gap_reports,
     can_retry_gap_report,
+    shares_of,
 )
 from checklists.models import Assessment
 from config.roles import AnyUser
@@ -553,6 +556,16 @@ def _insert_rows(
             connection.queries_log.append(logged)
 
 
+def _insert_shares(report: GapReport) -> None:
+    """Each partner's share of the written rows (and the share of no partner), in brief:
+    one read of the rows without their contents, one insert."""
+    rows = GapReportRow.objects.filter(report=report).order_by().values_list(*SHARE_DIGEST)
+    GapReportShare.objects.bulk_create(
+        GapReportShare(report=report, partner_id=partner_id, **brief)
+        for partner_id, brief in shares_of(list(rows)).items()
+    )
+
+
 def _write(
     report: GapReport, scope: Scope, drafts: list[RowDraft], previous: GapReport | None
 ) -> bool:
@@ -570,11 +583,12 @@ def _write(
         _insert_rows(report, drafts, ranks, scope=scope, offsets=_item_offsets(drafts))
         changes = change_rows(report, previous, drafts)
         _insert_rows(report, changes, _rank(changes, {}))
+        _insert_shares(report)
         changed = GapReport.objects.filter(pk=report.pk, status=GapReport.Status.RUNNING).update(
             status=GapReport.Status.DONE,
             progress=100,
             progress_label="Done",
-            totals=_totals(drafts, changes, item_counts),
+            totals={**_totals(drafts, changes, item_counts), "shares": True},
             previous=previous,
             finished_at=timezone.now(),
             heartbeat_at=timezone.now(),
