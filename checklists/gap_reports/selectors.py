@@ -3,10 +3,12 @@ reader may see. Nothing here recomputes an edition: it reads the snapshot."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Case, CharField, Count, F, Q, QuerySet, Sum, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
 
@@ -231,18 +233,9 @@ def _top(rows: QuerySet[GapReportRow]) -> list[GapReportRow]:
     )
 
 
-#: What a narrower reader's figures and first rows are worked out from: one tuple per row.
-_DIGEST = ("pk", "section", "kind", "rank", "importance", "is_gap", "blocks_planned_work", "score")
-
-
-def _digest(report: GapReport, user: AnyUser) -> list[tuple[Any, ...]]:
-    """The reader's rows in brief (no `data`), in one indexed query: a narrower reader's
-    figures, top gaps and section heads all come from it, instead of one pass over their rows
-    per figure or table."""
-    return list(_visible_rows(report, user).order_by().values_list(*_DIGEST))
-
-
-def _figures(digest: list[tuple[Any, ...]]) -> dict[str, Any]:
+def _figures(groups: Iterable[tuple[Any, ...]]) -> dict[str, Any]:
+    """The summary's figures from rows counted in groups alike, as `_FIGURE_GROUPS` counts
+    them: (section, kind, is_gap, blocks planned work, rows, rows scored, sum of scores)."""
     totals: dict[str, Any] = {
         "blocking": 0,
         "partners": 0,
@@ -252,83 +245,116 @@ def _figures(digest: list[tuple[Any, ...]]) -> dict[str, Any]:
         **{f"gaps_{section}": 0 for section in GAP_SECTIONS},
         **{f"change_{kind}": 0 for kind in CHANGE_KINDS},
     }
-    for _, section, kind, _, _, is_gap, blocks, score in digest:
-        totals["blocking"] += bool(is_gap and blocks)
+    for section, kind, is_gap, blocks, n, scored, score_sum in groups:
+        if is_gap and blocks:
+            totals["blocking"] += n
         if section == Section.CHANGES:
             if kind in CHANGE_KINDS:
-                totals[f"change_{kind}"] += 1
+                totals[f"change_{kind}"] += n
         elif is_gap:
-            totals[f"gaps_{section}"] += 1
+            totals[f"gaps_{section}"] += n
         if kind == "partner_score":
-            totals["partners"] += 1
-            if score is not None:
-                totals["scored"] += 1
-                totals["score_sum"] += score
+            totals["partners"] += n
+            totals["scored"] += scored
+            totals["score_sum"] += score_sum or 0.0
         elif kind == "not_assessed":
-            totals["not_assessed"] += 1
+            totals["not_assessed"] += n
     return totals
 
 
-def _head_keys(digest: list[tuple[Any, ...]], *, limit: int) -> dict[str, list[int]]:
-    """The ids of the first rows of each head (see `gap_report_overview`), in their order."""
-    return {head: [pk for _, pk in keys] for head, keys in _head_entries(digest, limit).items()}
-
-
-def _head_entries(digest: list[tuple[Any, ...]], limit: int) -> dict[str, list[tuple[int, int]]]:
-    """The first rows of each head as (sort key, id), in their order: the top gaps by
-    importance, the other heads by rank. Entries of several digests merge by sorting."""
-    chosen: dict[str, list[tuple[int, int]]] = {}
-    for entry in digest:
-        _, section, kind, rank, importance, is_gap, _, _ = entry
-        if section == Section.CHANGES:
-            chosen.setdefault(HEAD_CHANGES, []).append((rank, entry[0]))
-            continue
-        if not is_gap:
-            continue
-        chosen.setdefault(HEAD_TOP, []).append((importance, entry[0]))
-        if section == Section.INTEROPERABILITY:
-            if kind == "not_assessed":
-                chosen.setdefault(HEAD_UNASSESSED, []).append((rank, entry[0]))
-            elif kind == "item":
-                chosen.setdefault(str(section), []).append((rank, entry[0]))
-        else:
-            chosen.setdefault(str(section), []).append((rank, entry[0]))
+def _first(entries: dict[str, list[tuple[int, int]]], limit: int) -> dict[str, list[int]]:
+    """Each head's first row ids in order (entries are (sort key, id)): `TOP_GAPS` of the
+    top gaps, `limit` of the rest."""
     return {
-        head: sorted(keys)[: TOP_GAPS if head == HEAD_TOP else limit]
-        for head, keys in chosen.items()
+        head: [pk for _, pk in sorted(keys)[: TOP_GAPS if head == HEAD_TOP else limit]]
+        for head, keys in entries.items()
     }
 
 
 # --- shares: a partner's part of an edition, in brief ---------------------------------------
 
-#: What `shares_of` reads of each row: the digest and the row's partner.
-SHARE_DIGEST = (*_DIGEST, "partner_id")
+#: What a row adds to the summary's figures is told by these columns (see `_figures`).
+_FIGURE_GROUPS = ("section", "kind", "is_gap", "blocks_planned_work")
 
 
-def shares_of(rows: list[tuple[Any, ...]]) -> dict[int | None, dict[str, Any]]:
-    """Each partner's brief (None: the rows of no partner) from rows read as `SHARE_DIGEST`:
-    the figures its rows add to a summary, its rows per section, and its first
-    `HEAD_ROWS` rows of each head. What `gap_report_overview` adds up for a narrower
-    reader is exactly what it would work out from that reader's rows."""
-    by_partner: dict[int | None, list[tuple[Any, ...]]] = {}
-    for row in rows:
-        by_partner.setdefault(row[-1], []).append(row[:-1])
+def _head_of_row() -> Case:
+    """The head of `gap_report_overview` a row is among: what changed; of the gaps, the
+    section's (for interoperability the open items, the unassessed partners apart); NULL
+    for a row in none."""
+    interoperability = Q(section=Section.INTEROPERABILITY)
+    return Case(
+        When(section=Section.CHANGES, then=Value(HEAD_CHANGES)),
+        When(is_gap=False, then=Value(None)),
+        When(interoperability & Q(kind="not_assessed"), then=Value(HEAD_UNASSESSED)),
+        When(interoperability & Q(kind="item"), then=Value(str(Section.INTEROPERABILITY))),
+        When(interoperability, then=Value(None)),
+        default=F("section"),
+        output_field=CharField(),
+    )
+
+
+def shares_of(
+    rows: QuerySet[GapReportRow], *, limit: int = HEAD_ROWS
+) -> dict[int | None, dict[str, Any]]:
+    """Each partner's brief (None: the rows of no partner) of `rows` (an edition's), worked
+    out by the database in three grouped reads: the figures its rows add to a summary, its
+    rows per section, its first `limit` rows of each head and its `TOP_GAPS` top gaps.
+    What `gap_report_overview` adds up for a narrower reader is exactly what it would work
+    out from that reader's rows."""
+    rows = rows.order_by()
     briefs: dict[int | None, dict[str, Any]] = {}
-    for partner_id, digest in by_partner.items():
+
+    def brief(partner_id: int | None) -> dict[str, Any]:
+        if partner_id not in briefs:
+            briefs[partner_id] = {"groups": [], "top": [], "heads": {}}
+        return briefs[partner_id]
+
+    counted = rows.values_list("partner_id", *_FIGURE_GROUPS).annotate(
+        n=Count("pk"), scored=Count("score"), score_sum=Sum("score")
+    )
+    for partner_id, *group in counted:
+        brief(partner_id)["groups"].append(group)
+    heads = (
+        rows.annotate(
+            head=_head_of_row(),
+            place=Window(
+                RowNumber(),
+                partition_by=[F("partner_id"), F("head")],
+                order_by=[F("rank"), F("pk")],
+            ),
+        )
+        .filter(head__isnull=False, place__lte=limit)
+        .values_list("partner_id", "head", "rank", "pk")
+    )
+    for partner_id, head, rank, pk in heads:
+        brief(partner_id)["heads"].setdefault(head, []).append((rank, pk))
+    top = (
+        rows.filter(is_gap=True)
+        .exclude(section=Section.CHANGES)
+        .annotate(
+            place=Window(
+                RowNumber(), partition_by=[F("partner_id")], order_by=[F("importance"), F("pk")]
+            )
+        )
+        .filter(place__lte=TOP_GAPS)
+        .values_list("partner_id", "importance", "pk")
+    )
+    for partner_id, importance, pk in top:
+        brief(partner_id)["top"].append((importance, pk))
+    shares: dict[int | None, dict[str, Any]] = {}
+    for partner_id, found in briefs.items():
         sections: dict[str, int] = {}
-        for entry in digest:
-            sections[entry[1]] = sections.get(entry[1], 0) + 1
-        heads: dict[str, list[list[int]]] = {
-            head: [list(entry) for entry in keys]
-            for head, keys in _head_entries(digest, HEAD_ROWS).items()
+        for section, _, _, _, n, _, _ in found["groups"]:
+            sections[section] = sections.get(section, 0) + n
+        shares[partner_id] = {
+            "figures": {**_figures(found["groups"]), "rows": sections},
+            "top": [list(entry) for entry in sorted(found["top"])],
+            "heads": {
+                head: [list(entry) for entry in sorted(keys)]
+                for head, keys in found["heads"].items()
+            },
         }
-        figures: dict[str, Any] = {**_figures(digest), "rows": sections}
-        briefs[partner_id] = {
-            "figures": figures,
-            "top": heads.pop(HEAD_TOP, []),
-            "heads": heads,
-        }
-    return briefs
+    return shares
 
 
 def _shared(
@@ -344,10 +370,17 @@ def _shared(
     columns = {"all": ("figures", "top", "heads"), "top": ("figures", "top")}.get(
         heads, ("figures",)
     )
+    return _add_up(shares.values(*columns))
+
+
+def _add_up(
+    shares: Iterable[dict[str, Any]],
+) -> tuple[dict[str, Any], dict[str, int], dict[str, list[tuple[int, int]]]]:
+    """The figures, rows per section and head entries of the rows of several shares."""
     figures = _figures([])
     sections: dict[str, int] = {}
     entries: dict[str, list[tuple[int, int]]] = {}
-    for share in shares.values(*columns):
+    for share in shares:
         for name, value in share["figures"].items():
             if name == "rows":
                 for section, n in value.items():
@@ -406,8 +439,8 @@ def _stored_summary(report: GapReport, user: AnyUser) -> Summary | None:
 
 def gap_report_summary(report: GapReport, user: AnyUser) -> Summary:
     """A reader who sees every row reads the totals stored with the edition and its ten most
-    important gaps (one indexed query); a narrower reader's figures are worked out from the
-    digest of their rows (one query) and their top gaps fetched by id (one more)."""
+    important gaps (one indexed query); a narrower reader's figures are added up from their
+    partners' shares (one query) and their top gaps fetched by id (one more)."""
     return gap_report_overview(report, user, limit=0)[0]
 
 
@@ -417,9 +450,10 @@ def gap_report_overview(
     """The summary and the first `limit` rows of each head: per section its gaps (for
     interoperability its open items), `HEAD_UNASSESSED` the partners with no approved
     assessment, `HEAD_CHANGES` what changed. A full-view reader's heads are one indexed
-    query each (each stops after `limit` rows); a narrower reader's come from the digest of
-    their rows, so the whole overview is two queries whatever the number of heads (and so is
-    a full-view reader's of an edition stored before its totals were)."""
+    query each (each stops after `limit` rows); a narrower reader's come from their partners'
+    stored shares, so the whole overview is two queries whatever the number of heads (an
+    edition stored before its shares, and a full-view reader's of one stored before its
+    totals, work the shares out from the rows: four queries)."""
     stored = _stored_summary(report, user)
     if stored is not None:
         if not limit:
@@ -429,16 +463,10 @@ def gap_report_overview(
     if report.status != GapReport.Status.DONE or not can_read_gap_reports(user):
         return _summary(_figures([]), []), {}
     shared = _shared(report, user, heads="all" if limit else "top") if limit <= HEAD_ROWS else None
-    if shared is not None:
-        figures, _, entries = shared
-        keys = {
-            head: [pk for _, pk in sorted(found)[: TOP_GAPS if head == HEAD_TOP else limit]]
-            for head, found in entries.items()
-        }
-    else:
-        digest = _digest(report, user)
-        figures = _figures(digest)
-        keys = _head_keys(digest, limit=limit)
+    if shared is None:  # an edition stored before its shares: worked out from the rows
+        shared = _add_up(shares_of(_visible_rows(report, user), limit=limit).values())
+    figures, _, entries = shared
+    keys = _first(entries, limit)
     if not limit:
         keys = {HEAD_TOP: keys.get(HEAD_TOP, [])}
     wanted = {pk for pks in keys.values() for pk in pks}

@@ -46,7 +46,6 @@ from checklists.gap_reports.sections import (
 )
 from checklists.gap_reports.selectors import (
     CHANGE_KINDS,
-    SHARE_DIGEST,
     can_generate_gap_report,
     can_read_gap_reports,
     can_retry_gap_report,
@@ -558,11 +557,10 @@ def _insert_rows(
 
 def _insert_shares(report: GapReport) -> None:
     """Each partner's share of the written rows (and the share of no partner), in brief:
-    one read of the rows without their contents, one insert."""
-    rows = GapReportRow.objects.filter(report=report).order_by().values_list(*SHARE_DIGEST)
+    three grouped reads of the rows without their contents, one insert."""
     GapReportShare.objects.bulk_create(
         GapReportShare(report=report, partner_id=partner_id, **brief)
-        for partner_id, brief in shares_of(list(rows)).items()
+        for partner_id, brief in shares_of(GapReportRow.objects.filter(report=report)).items()
     )
 
 
