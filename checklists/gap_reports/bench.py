@@ -20,11 +20,13 @@ from typing import Any
 from unittest import mock
 
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
 from agreements.bench import ON, Measurement, _queries, _time
 from agreements.models import ActivityType, Engagement, Partner
 from checklists.bench import _client
+from checklists.gap_reports.legal_sections import LAPSED_LOOKBACK_DAYS
 from checklists.gap_reports.models import GapReport
 from checklists.models import Assessment
 from checklists.services import gap_reports as gap_report_services
@@ -35,8 +37,10 @@ from checklists.services.gap_reports import (
 
 HORIZON = 90
 
-# The same gaps by hand: open items of each partner's latest approved assessment, and the
-# agreement deadlines (expiring, notice, review overdue, legal review) of each party.
+# The same gaps by hand: open items of each partner's latest approved assessment, the
+# agreement gaps (expiring, notice, review overdue, legal review, lapsed with no successor)
+# of each party, the mandates and engagements the other sections judge, and what is new
+# or closed since the previous edition.
 RAW_ITEMS_SQL = """
 WITH latest AS (
   SELECT a.id, a.partner_id FROM checklists_assessment a
@@ -79,16 +83,39 @@ SELECT ap.partner_id, a.id,
         AND a.notice_deadline BETWEEN %(on)s AND %(until)s THEN 1 ELSE 0 END,
   CASE WHEN a.status IN ('signed','in_force','suspended')
         AND a.next_review_on < %(on)s THEN 1 ELSE 0 END,
-  CASE WHEN a.status = 'legal_review' THEN 1 ELSE 0 END
+  CASE WHEN a.status = 'legal_review' THEN 1 ELSE 0 END,
+  CASE WHEN a.id NOT IN (
+          SELECT s.supersedes_id FROM agreements_agreement s WHERE s.supersedes_id IS NOT NULL
+          UNION SELECT s.parent_id FROM agreements_agreement s
+          WHERE s.parent_id IS NOT NULL AND s.relation_to_parent = 'extension')
+        AND ((a.status IN ('signed','in_force','suspended')
+              AND a.expires_on >= %(lapsed_since)s AND a.expires_on < %(on)s)
+          OR (a.status IN ('expired','terminated') AND a.expires_on <= %(on)s
+              AND a.expires_on >= %(lapsed_since)s)
+          OR (a.status IN ('expired','terminated')
+              AND (a.expires_on IS NULL OR a.expires_on > %(on)s)
+              AND a.status_changed_at >= %(lapsed_after)s))
+       THEN 1 ELSE 0 END
 FROM agreements_agreementparty ap
 JOIN agreements_agreement a ON a.id = ap.agreement_id
 JOIN agreements_partner p ON p.id = ap.partner_id AND p.status <> 'inactive'
 WHERE (ap.withdrawn_on IS NULL OR ap.withdrawn_on > %(on)s)
   AND ((a.status IN ('signed','in_force','suspended') AND (
-          a.expires_on BETWEEN %(on)s AND %(until)s
+          a.expires_on BETWEEN %(lapsed_since)s AND %(until)s
        OR a.notice_deadline BETWEEN %(on)s AND %(until)s
        OR a.next_review_on < %(on)s))
-    OR a.status = 'legal_review')
+    OR a.status = 'legal_review'
+    OR (a.status IN ('expired','terminated')
+        AND (a.expires_on >= %(lapsed_since)s OR a.status_changed_at >= %(lapsed_after)s)))
+"""
+# What changed: the previous edition's open items and agreement gaps, whose keys set
+# against this run's give the new and the closed ones.
+RAW_PREVIOUS_SQL = """
+SELECT r.section, r.key FROM checklists_gapreportrow r
+WHERE r.report_id = %(previous)s AND r.is_gap
+  AND ((r.section = 'interoperability' AND r.kind = 'item')
+    OR (r.section = 'agreements' AND r.kind IN ('expiring', 'notice', 'review_overdue',
+                                                'legal_review', 'lapsed')))
 """
 RAW_MANDATES_SQL = """
 SELECT m.id, m.status, m.valid_until, m.applies_to_all_partners, mp.partner_id
@@ -109,7 +136,7 @@ LEFT JOIN agreements_sovereigntyconstraint c ON c.partner_id = e.partner_id
 WHERE e.ends_on >= %(on)s AND e.starts_on <= %(until)s
 """
 
-_KINDS = ("expiring", "notice", "review_overdue", "legal_review")
+_KINDS = ("expiring", "notice", "review_overdue", "legal_review", "lapsed")
 
 
 def prepare() -> dict[str, Any]:
@@ -135,8 +162,18 @@ def prepare() -> dict[str, Any]:
     return {"partner": Partner.objects.order_by("pk").first()}
 
 
-def _raw(cutoff: Any) -> dict[str, set[str]]:
-    params = {"on": ON, "until": ON + timedelta(days=HORIZON), "cutoff": cutoff}
+def _raw(cutoff: Any, previous: GapReport) -> dict[str, set[str]]:
+    lapsed_since = ON - timedelta(days=LAPSED_LOOKBACK_DAYS)
+    params = {
+        "on": ON,
+        "until": ON + timedelta(days=HORIZON),
+        "cutoff": cutoff,
+        "lapsed_since": lapsed_since,
+        "lapsed_after": timezone.make_aware(
+            datetime.combine(lapsed_since + timedelta(days=1), clock.min)
+        ),
+        "previous": previous.pk,
+    }
     keys: dict[str, set[str]] = {"items": set(), "agreements": set()}
     with connection.cursor() as cursor:
         cursor.execute(RAW_ITEMS_SQL, params)
@@ -153,15 +190,29 @@ def _raw(cutoff: Any) -> dict[str, set[str]]:
         cursor.fetchall()
         cursor.execute(RAW_ENGAGEMENTS_SQL, params)
         cursor.fetchall()
+        cursor.execute(RAW_PREVIOUS_SQL, params)
+        before = {(section, key) for section, key in cursor.fetchall()}
+    now = {("interoperability", key) for key in keys["items"]}
+    now |= {("agreements", key) for key in keys["agreements"]}
+    keys["changes"] = {f"new:{s}:{k}" for s, k in now - before}
+    keys["changes"] |= {f"closed:{s}:{k}" for s, k in before - now}
     return keys
 
 
 def _stored(edition: GapReport) -> dict[str, set[str]]:
-    """The item and agreement gap keys the generation stored, as `_raw` names them."""
+    """The item and agreement gap keys the generation stored, and its new and closed ones
+    among them, as `_raw` names them."""
     rows = edition.rows.values_list("key", flat=True)
+    changes = rows.filter(section="changes", kind__in=["new", "closed"])
     return {
         "items": set(rows.filter(kind="item")),
         "agreements": set(rows.filter(section="agreements", kind__in=_KINDS)),
+        "changes": set(
+            changes.filter(
+                Q(data__section="interoperability", data__kind="item")
+                | Q(data__section="agreements", data__kind__in=_KINDS)
+            )
+        ),
     }
 
 
@@ -191,6 +242,7 @@ _PHASES = {
     "compute_sections": "sections worded in Python",
     "_insert_items": "open items judged and written in SQL",
     "_insert_rows": "rows written",
+    "_insert_shares": "partners' shares",
     "change_rows": "changes",
     "edition_charts_store": "charts drawn",
 }
@@ -222,14 +274,15 @@ def measure(context: dict[str, Any], *, repeat: int) -> list[Measurement]:
     prepared = prepare()
     manager, lo = context["manager"], context["lo"]
     cutoff = timezone.make_aware(datetime.combine(ON + timedelta(days=1), clock.min))
-    raw_samples, raw = _time(lambda: _raw(cutoff), max(3, repeat // 10))
     results = []
 
     def generate(**kwargs: Any) -> GapReport:
         report = gap_report_request(by=None, as_of=ON, horizon_days=HORIZON, **kwargs)
         return gap_report_generate(report=report)
 
-    generate(scope="portfolio")  # warm: matplotlib's fonts, the previous edition to compare
+    # Warm: matplotlib's fonts, and the previous edition both compare against.
+    previous = generate(scope="portfolio")
+    raw_samples, raw = _time(lambda: _raw(cutoff, previous), max(3, repeat // 10))
     timed_run: dict[str, float] = {}
     with _phases() as spent:
         ms, peak_mb, edition = _timed(
