@@ -29,6 +29,7 @@ from checklists.gap_reports.models import (
 )
 from checklists.gap_reports.selectors import (
     gap_report_for_user,
+    gap_report_row_pages,
     gap_report_rows,
     gap_report_summary,
     gap_reports_visible_to,
@@ -258,12 +259,15 @@ class GapReportViewSet(
         # 100,000 rows per page is most of the read); any other filter counts the rows.
         chosen = {k for k, v in filters.form.cleaned_data.items() if v not in (None, "")}
         count = None
+        pages: Any = rows
         if chosen <= {"section"}:
             section = filters.form.cleaned_data.get("section")
             count = stored_row_count(report, request.user, section=section)
+            by_ids = gap_report_row_pages(report, request.user, section=section)
+            pages = rows if by_ids is None else by_ids
         paginator = self.paginator
         if isinstance(paginator, AccordPagination):
-            page = paginator.paginate_counted(rows, request, self, count=count)
+            page = paginator.paginate_counted(pages, request, self, count=count)
         else:
             page = self.paginate_queryset(rows)
         return self.get_paginated_response(GapReportRowSerializer(page, many=True).data)

@@ -134,11 +134,59 @@ def _rows_of_partners(
     a lookup per row of the reader's share of that section only; further filters and
     orderings apply as to any query of rows, at about one lookup per row of the share (~2,200
     at tier L)."""
-    rows = GapReportRow.objects.filter(report=report).order_by().values("pk")
+    return GapReportRow.objects.filter(pk__in=_parts(report, partners, section=section))
+
+
+def _parts(
+    report: GapReport, partners: Any, *, section: str | None, columns: tuple[str, ...] = ("pk",)
+) -> QuerySet[GapReportRow, Any]:
+    """The two disjoint parts of `_rows_of_partners`, as one UNION ALL of `columns`."""
+    rows = GapReportRow.objects.filter(report=report).order_by().values_list(*columns)
     if section:
         rows = rows.filter(section=section)
-    parts = rows.filter(partner__isnull=True).union(rows.filter(partner__in=partners), all=True)
-    return GapReportRow.objects.filter(pk__in=parts)
+    return rows.filter(partner__isnull=True).union(rows.filter(partner__in=partners), all=True)
+
+
+class RowPages:
+    """A narrower reader's rows of an edition (one section, or all) in their order, for a
+    paginator: a page is the ids of its rows, ordered and cut from the two parts' index
+    entries (section, rank), then those rows fetched; instead of fetching every row of the
+    reader's share and sorting it (~2,200 at tier L) for each page of 50."""
+
+    ordered = True  # what Django's paginator checks
+
+    def __init__(self, report: GapReport, partners: Any, *, section: str | None) -> None:
+        self.report, self.partners, self.section = report, partners, section
+
+    def _ids(self) -> QuerySet[GapReportRow, Any]:
+        columns = ("pk", "section", "rank")
+        parts = _parts(self.report, self.partners, section=self.section, columns=columns)
+        return parts.order_by("section", "rank", "pk")
+
+    def count(self) -> int:
+        return _parts(self.report, self.partners, section=self.section).count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, cut: slice) -> list[GapReportRow]:
+        ids = [pk for pk, _, _ in self._ids()[cut]]
+        found = GapReportRow.objects.filter(pk__in=ids).select_related("partner").in_bulk()
+        return [found[pk] for pk in ids]
+
+
+def gap_report_row_pages(
+    report: GapReport, user: AnyUser, *, section: str | None = None
+) -> RowPages | None:
+    """`gap_report_rows(report, user, section=section)` as `RowPages` for a reader who sees
+    some partners' rows of a done edition; None for anyone else (a full-view reader's rows
+    are paged on the edition's own indexes)."""
+    if report.status != GapReport.Status.DONE or reads_everything(user):
+        return None
+    if not can_read_gap_reports(user):
+        return None
+    partners = Partner.objects.filter(in_portfolio_of(user)).values("pk")
+    return RowPages(report, partners, section=section)
 
 
 def reader_partner_ids(user: AnyUser) -> list[int] | None:
