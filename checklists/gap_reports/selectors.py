@@ -111,15 +111,30 @@ def _visible_rows(
     partner; for a liaison officer, rows of their partners and rows of no partner (a mandate
     for every partner). An edition that is not done shows no rows at all. `section` narrows
     to one section (inside each part of a liaison officer's rows)."""
-    if report.status != GapReport.Status.DONE:
+    seen = _partners_seen(report, user)
+    if seen is None:
         return GapReportRow.objects.none()
-    rows = GapReportRow.objects.filter(report=report)
-    if reads_everything(user):
+    if seen is _EVERY_PARTNER:
+        rows = GapReportRow.objects.filter(report=report)
         return rows.filter(section=section) if section else rows
+    return _rows_of_partners(report, seen, section=section)
+
+
+#: What `_partners_seen` answers for a reader who sees every partner's rows.
+_EVERY_PARTNER = object()
+
+
+def _partners_seen(report: GapReport, user: AnyUser) -> Any:
+    """Whose rows of `report` the user sees: every partner's (`_EVERY_PARTNER`); those of
+    no partner and of the partners of a query of ids (a liaison officer's); or none (None,
+    also for an edition not done)."""
+    if report.status != GapReport.Status.DONE:
+        return None
+    if reads_everything(user):
+        return _EVERY_PARTNER
     if not can_read_gap_reports(user):
-        return GapReportRow.objects.none()
-    partners = Partner.objects.filter(in_portfolio_of(user)).values("pk")
-    return _rows_of_partners(report, partners, section=section)
+        return None
+    return Partner.objects.filter(in_portfolio_of(user)).values("pk")
 
 
 def _rows_of_partners(
@@ -181,12 +196,10 @@ def gap_report_row_pages(
     """`gap_report_rows(report, user, section=section)` as `RowPages` for a reader who sees
     some partners' rows of a done edition; None for anyone else (a full-view reader's rows
     are paged on the edition's own indexes)."""
-    if report.status != GapReport.Status.DONE or reads_everything(user):
+    seen = _partners_seen(report, user)
+    if seen is None or seen is _EVERY_PARTNER:
         return None
-    if not can_read_gap_reports(user):
-        return None
-    partners = Partner.objects.filter(in_portfolio_of(user)).values("pk")
-    return RowPages(report, partners, section=section)
+    return RowPages(report, seen, section=section)
 
 
 def reader_partner_ids(user: AnyUser) -> list[int] | None:
