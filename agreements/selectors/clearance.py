@@ -15,7 +15,7 @@ from enum import StrEnum
 from functools import cached_property, partial
 from typing import Any, NamedTuple
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from agreements.models import (
     ActivityType,
@@ -139,12 +139,15 @@ def _gather(
     starts_on: date,
     ends_on: date,
     partner_scope: QuerySet[Partner] | None = None,
+    pairs: QuerySet[Engagement] | None = None,
 ) -> _Facts:
     """The facts for these partners and activity types, in three queries plus one.
 
     A narrow scope (one partner, or a liaison officer's portfolio given as `partner_scope`, a
     subquery) is filtered in SQL; the whole register is read without an IN list, because
-    probing a thousand ids per agreement costs far more than reading rows it then skips."""
+    probing a thousand ids per agreement costs far more than reading rows it then skips.
+    `pairs` (engagements, a subquery) narrows the agreements read to the (partner, activity)
+    pairs of those engagements: a sixth of the register's in-force rows at tier L."""
     partner_ids = list(partner_ids)
     activity_ids = list(activity_ids)
     wanted_partners, wanted_activities = set(partner_ids), set(activity_ids)
@@ -157,12 +160,23 @@ def _gather(
     narrow_activities = len(activity_ids) <= 3
 
     agreements: dict[tuple[int, int], list[_AgreementFact]] = defaultdict(list)
-    rows = parties_in_force(on=starts_on).filter(**partner_filter)
+    # Sorted by reference below: the parties' default order (partner name) is not wanted.
+    rows = (
+        parties_in_force(on=starts_on)
+        .filter(**partner_filter)
+        .order_by()
+        .annotate(activity_id=F("agreement__activity_types"))
+    )
     if narrow_activities:
-        rows = rows.filter(agreement__activity_types__in=activity_ids)
+        rows = rows.filter(activity_id__in=activity_ids)
+    if pairs is not None:
+        planned = pairs.filter(
+            partner_id=OuterRef("partner_id"), activity_type_id=OuterRef("activity_id")
+        )
+        rows = rows.filter(Exists(planned.order_by()))
     for partner_id, activity_id, *fact in rows.values_list(
         "partner_id",
-        "agreement__activity_types",
+        "activity_id",
         "agreement_id",
         "agreement__reference",
         "agreement__title",
@@ -273,6 +287,8 @@ def consent_request_by(engagement: Any, rows: Iterable[ConsentRow]) -> date | No
 
 # --- judgement -------------------------------------------------------------------------------
 
+_CATEGORY_LABELS = dict(SovereigntyConstraint._meta.get_field("category").flatchoices)
+
 
 def _judge(
     *,
@@ -286,7 +302,6 @@ def _judge(
     constraints: list[_ConstraintFact],
 ) -> tuple[Verdict, list[Finding]]:
     findings: list[Finding] = []
-    category_labels = dict(SovereigntyConstraint._meta.get_field("category").flatchoices)
 
     for a in agreements:
         findings.append(
@@ -374,7 +389,7 @@ def _judge(
         )
 
     for c in constraints:
-        label = category_labels.get(c.category, c.category)
+        label = _CATEGORY_LABELS.get(c.category, c.category)
         if c.effect == SovereigntyConstraint.Effect.PROHIBITED:
             findings.append(Finding("constraint", Effect.BLOCKS, label, c.description, c.id))
         elif c.effect == SovereigntyConstraint.Effect.REQUIRES_CONSENT:
@@ -610,10 +625,13 @@ def engagement_clearances(
     engagements: list[Engagement],
     today: date,
     partner_scope: QuerySet[Partner] | None = None,
+    among: QuerySet[Engagement] | None = None,
 ) -> dict[int, Clearance]:
     """The clearance of many planned engagements at once (the gap report), with the facts
     gathered once: agreements and mandates as they stand `today`, constraints valid at any
-    time up to the last engagement's end. Each engagement is judged on its own dates."""
+    time up to the last engagement's end. Each engagement is judged on its own dates.
+    `among`, the query `engagements` were read by, lets only their (partner, activity)
+    pairs' agreements be read."""
     if not engagements:
         return {}
     facts = _gather(
@@ -622,6 +640,7 @@ def engagement_clearances(
         starts_on=today,
         ends_on=max(e.ends_on for e in engagements),
         partner_scope=partner_scope,
+        pairs=among,
     )
     clearances = {}
     for engagement in engagements:

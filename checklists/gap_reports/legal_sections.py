@@ -392,15 +392,15 @@ def _unmandated_activities(scope: Scope, planned: PlannedWork) -> list[RowDraft]
 def sovereignty_rows(scope: Scope) -> list[RowDraft]:
     """Engagements within the horizon that are blocked or need consent, with request-by
     dates, as the clearance check judges them."""
-    engagements = list(
-        scope.filter(
-            Engagement.objects.filter(ends_on__gte=scope.as_of, starts_on__lte=scope.until)
-        ).select_related("partner", "activity_type")
+    within = scope.filter(
+        Engagement.objects.filter(ends_on__gte=scope.as_of, starts_on__lte=scope.until)
     )
+    engagements = list(within.select_related("partner", "activity_type"))
     clearances = engagement_clearances(
         engagements=engagements,
         today=scope.as_of,
         partner_scope=None if scope.whole_register else scope.partners(),
+        among=within,
     )
     drafts = []
     for engagement in engagements:

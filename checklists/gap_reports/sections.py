@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from typing import Any
 
 from django.db.models import (
@@ -150,10 +151,18 @@ class PlannedWork:
                 first[key] = starts_on
         return cls(dict(counts), first)
 
+    @cached_property
+    def by_activity(self) -> dict[int, int]:
+        """Engagements per activity type, every partner's."""
+        totals: dict[int, int] = defaultdict(int)
+        for (_, activity_id), n in self.counts.items():
+            totals[activity_id] += n
+        return dict(totals)
+
     def for_activities(self, partner_id: int | None, activity_ids: Iterable[int]) -> int:
         wanted = set(activity_ids)
         if partner_id is None:  # a mandate for every partner concerns every partner's work
-            return sum(n for (_, a), n in self.counts.items() if a in wanted)
+            return sum(self.by_activity.get(a, 0) for a in wanted)
         return sum(self.counts.get((partner_id, a), 0) for a in wanted)
 
 
