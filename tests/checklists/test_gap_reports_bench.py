@@ -3,6 +3,8 @@ reading a stored edition takes a fixed number of queries."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 
@@ -37,6 +39,11 @@ def test_the_gap_report_bench_matches_raw_sql_and_reads_in_fixed_queries(tier_s)
     assert generation.queries <= one_partner.queries + 2
     # Timed next to the raw SQL of the same run, step by step.
     assert generation.raw_p50 is not None and "rows written" in generation.notes
+    # The floor of a stored edition: the raw SQL writing the very open items it stores.
+    stored = re.search(r"rows \(([\d,]+) open items", generation.notes)
+    written = re.search(r"writing its ([\d,]+) open items", generation.notes)
+    assert stored and written and stored.group(1) == written.group(1) != "0"
+    assert "floor of any stored edition" in generation.notes
     for role in ("manager", "lo"):
         read = results[("read a stored portfolio edition (API detail + first rows page)", role)]
         assert read.queries <= 16
