@@ -239,7 +239,7 @@ def _raw_item_rows_stored(cutoff: Any) -> int:
                 cursor.execute("SET LOCAL work_mem = '64MB'")
                 cursor.execute("SET LOCAL jit = off")
             cursor.execute(sql, {"cutoff": cutoff, "report": scratch.pk})
-            written = cursor.rowcount
+            written: int = cursor.rowcount
             if connection.vendor == "postgresql":  # what the commit would check
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 # Django's foreign keys are deferred: so again for the rest of the
