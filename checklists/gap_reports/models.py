@@ -160,6 +160,11 @@ class GapReport(models.Model):
         return self.status in self.OPEN_STATUSES
 
 
+#: What `shares_of` reads of a row besides its edition, partner, section and rank: held in
+#: the row indexes that start with those, so SQLite reads the shares from an index alone.
+SHARE_COLUMNS = ("kind", "is_gap", "blocks_planned_work", "importance", "score")
+
+
 class GapReportRow(models.Model):
     """One gap (or one score) of an edition. `key` is the gap's identity across editions, so
     two editions of a scope compare row by row."""
@@ -207,23 +212,13 @@ class GapReportRow(models.Model):
             )
         ]
         indexes = [
-            # An edition's rows in order. The columns after the rank (in this index and the
-            # next but one) are what the partners' shares are worked out from (`shares_of`),
-            # so SQLite reads them from an index alone, never the rows' contents; both
-            # indexes are as wide, so that neither looks dearer to SQLite's planner than the
-            # other for what it is best at (it has no statistics of fresh rows).
+            # An edition's rows in order. This index and the partner index also hold the
+            # columns the partners' shares are worked out from (SHARE_COLUMNS), so SQLite
+            # reads them from an index alone, never the rows' contents; both are as wide, so
+            # that neither looks dearer to SQLite's planner than the other for what it is
+            # best at (it has no statistics of fresh rows).
             models.Index(
-                fields=[
-                    "report",
-                    "section",
-                    "rank",
-                    "partner",
-                    "kind",
-                    "is_gap",
-                    "blocks_planned_work",
-                    "importance",
-                    "score",
-                ],
+                fields=["report", "section", "rank", "partner", *SHARE_COLUMNS],
                 name="gap_report_row_order_idx",
             ),
             # One kind of a section in order (the page's open items and unassessed partners,
@@ -232,17 +227,7 @@ class GapReportRow(models.Model):
             # A reader's share (rows of their partners, rows of no partner) one section at a
             # time, in order: a section's first page reads only the rows it shows.
             models.Index(
-                fields=[
-                    "report",
-                    "partner",
-                    "section",
-                    "rank",
-                    "kind",
-                    "is_gap",
-                    "blocks_planned_work",
-                    "importance",
-                    "score",
-                ],
+                fields=["report", "partner", "section", "rank", *SHARE_COLUMNS],
                 name="gap_report_row_partner_idx",
             ),
             models.Index(fields=["report", "importance"]),
